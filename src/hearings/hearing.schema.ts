@@ -1,0 +1,69 @@
+import { type Static, Type } from '@sinclair/typebox'
+import { Instant, Nullable, PageQuery, TimeZoneName } from '../schema.js'
+
+export const HearingStatus = { scheduled: 'scheduled', cancelled: 'cancelled', decided: 'decided' } as const
+export type HearingStatus = (typeof HearingStatus)[keyof typeof HearingStatus]
+
+const LocalStartsAt = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)?$',
+  description: 'Local wall time without offset (YYYY-MM-DDTHH:mm[:ss]) or a date alone for an all-day hearing',
+})
+
+export const HearingCreate = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 300 }),
+    startsAt: LocalStartsAt,
+    timeZone: Type.Optional(TimeZoneName),
+    location: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    notes: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+  },
+  { additionalProperties: false },
+)
+export type HearingCreate = Static<typeof HearingCreate>
+
+export const HearingPatch = Type.Partial(HearingCreate, { additionalProperties: false, minProperties: 1 })
+export type HearingPatch = Static<typeof HearingPatch>
+
+export const HearingCancel = Type.Object(
+  { reason: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))) },
+  { additionalProperties: false },
+)
+export const HearingOutcome = Type.Object(
+  { summary: Type.String({ minLength: 1, maxLength: 5000 }), decidedAt: Type.Optional(Instant) },
+  { additionalProperties: false },
+)
+
+export const Outcome = Type.Object({ summary: Type.String(), decidedAt: Instant })
+
+export const Hearing = Type.Object(
+  {
+    id: Type.String(),
+    caseId: Type.String(),
+    title: Type.String(),
+    startsAt: Type.String({ description: 'Local wall time in timeZone, as given' }),
+    allDay: Type.Boolean(),
+    timeZone: Type.String(),
+    startsAtUtc: Instant,
+    location: Nullable(Type.String()),
+    notes: Nullable(Type.String()),
+    status: Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled'), Type.Literal('decided')]),
+    outcome: Nullable(Outcome),
+    cancelReason: Nullable(Type.String()),
+    version: Type.Integer({ minimum: 1 }),
+    createdAt: Instant,
+    updatedAt: Instant,
+  },
+  { $id: 'Hearing' },
+)
+export type Hearing = Static<typeof Hearing>
+
+export const HearingListQuery = Type.Object(
+  {
+    from: Type.Optional(Instant),
+    to: Type.Optional(Instant),
+    caseId: Type.Optional(Type.String({ maxLength: 100 })),
+    status: Type.Optional(Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled'), Type.Literal('decided')])),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+)
