@@ -12,7 +12,9 @@ export const CaseCreate = Type.Object(
     court: Type.String({ minLength: 1, maxLength: 300 }),
     timeZone: TimeZoneName,
     caseNumber: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
-    jurisdiction: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }))),
+    jurisdiction: Type.Optional(
+      Nullable(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })),
+    ),
     description: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
     tags: Type.Optional(Type.Array(Tag, { maxItems: 50, uniqueItems: true })),
     visibility: Type.Optional(Type.Union([Type.Literal('public'), Type.Literal('internal')])),
@@ -24,22 +26,22 @@ export type CaseCreate = Static<typeof CaseCreate>
 export const CasePatch = Type.Partial(CaseCreate, { additionalProperties: false, minProperties: 1 })
 export type CasePatch = Static<typeof CasePatch>
 
-export const Case = Type.Object(
-  {
-    id: Type.String(),
-    title: Type.String(),
-    court: Type.String(),
-    timeZone: Type.String(),
-    caseNumber: Nullable(Type.String()),
-    jurisdiction: Nullable(Type.String()),
-    description: Nullable(Type.String()),
-    tags: Type.Array(Type.String()),
-    visibility: Type.Union([Type.Literal('public'), Type.Literal('internal')]),
-    createdAt: Instant,
-    updatedAt: Instant,
-  },
-  { $id: 'Case' },
-)
+export const Case = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  court: Type.String(),
+  timeZone: Type.String(),
+  caseNumber: Nullable(Type.String()),
+  jurisdiction: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  tags: Type.Array(Type.String()),
+  visibility: Type.Union([Type.Literal('public'), Type.Literal('internal')]),
+  createdAt: Instant,
+  updatedAt: Instant,
+})
 export type Case = Static<typeof Case>
 
-export const CaseListQuery = Type.Object({ tag: Type.Optional(Tag), ...PageQuery }, { additionalProperties: false })
+export const CaseListQuery = Type.Object(
+  { tag: Type.Optional(Tag), ...PageQuery },
+  { additionalProperties: false },
+)

@@ -6,7 +6,8 @@ export type HearingStatus = (typeof HearingStatus)[keyof typeof HearingStatus]
 
 const LocalStartsAt = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)?$',
-  description: 'Local wall time without offset (YYYY-MM-DDTHH:mm[:ss]) or a date alone for an all-day hearing',
+  description:
+    'Local wall time without offset (YYYY-MM-DDTHH:mm[:ss]) or a date alone for an all-day hearing',
 })
 
 export const HearingCreate = Type.Object(
@@ -35,26 +36,23 @@ export const HearingOutcome = Type.Object(
 
 export const Outcome = Type.Object({ summary: Type.String(), decidedAt: Instant })
 
-export const Hearing = Type.Object(
-  {
-    id: Type.String(),
-    caseId: Type.String(),
-    title: Type.String(),
-    startsAt: Type.String({ description: 'Local wall time in timeZone, as given' }),
-    allDay: Type.Boolean(),
-    timeZone: Type.String(),
-    startsAtUtc: Instant,
-    location: Nullable(Type.String()),
-    notes: Nullable(Type.String()),
-    status: Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled'), Type.Literal('decided')]),
-    outcome: Nullable(Outcome),
-    cancelReason: Nullable(Type.String()),
-    version: Type.Integer({ minimum: 1 }),
-    createdAt: Instant,
-    updatedAt: Instant,
-  },
-  { $id: 'Hearing' },
-)
+export const Hearing = Type.Object({
+  id: Type.String(),
+  caseId: Type.String(),
+  title: Type.String(),
+  startsAt: Type.String({ description: 'Local wall time in timeZone, as given' }),
+  allDay: Type.Boolean(),
+  timeZone: Type.String(),
+  startsAtUtc: Instant,
+  location: Nullable(Type.String()),
+  notes: Nullable(Type.String()),
+  status: Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled'), Type.Literal('decided')]),
+  outcome: Nullable(Outcome),
+  cancelReason: Nullable(Type.String()),
+  version: Type.Integer({ minimum: 1 }),
+  createdAt: Instant,
+  updatedAt: Instant,
+})
 export type Hearing = Static<typeof Hearing>
 
 export const HearingListQuery = Type.Object(
@@ -62,7 +60,9 @@ export const HearingListQuery = Type.Object(
     from: Type.Optional(Instant),
     to: Type.Optional(Instant),
     caseId: Type.Optional(Type.String({ maxLength: 100 })),
-    status: Type.Optional(Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled'), Type.Literal('decided')])),
+    status: Type.Optional(
+      Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled'), Type.Literal('decided')]),
+    ),
     ...PageQuery,
   },
   { additionalProperties: false },

@@ -1,0 +1,153 @@
+import { resolve } from 'node:path'
+import { defaults, type SettingName } from './defaults.js'
+
+export type Role = 'all' | 'api' | 'worker'
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test'
+  role: Role
+  http: Readonly<{ port: number; host: string; publicBaseUrl: string }>
+  redis: Readonly<{ url: string; prefix: string; embedded: 'auto' | 'off' }>
+  mail: Readonly<{ smtpUrl: string | undefined; from: string; outboxDir: string }>
+  adminApiKey: string | undefined
+  webhooks: Readonly<{ allowPrivate: boolean; timeoutMs: number; requireHttps: boolean }>
+  retryScheduleMs: readonly number[]
+  reminders: Readonly<{
+    courtDayStart: string
+    defaultRemindBefore: readonly string[]
+    reconcileIntervalMs: number
+  }>
+  shutdownGraceMs: number
+  dataDir: string
+  logLevel: string
+}>
+
+export class ConfigError extends Error {
+  readonly setting: string
+  constructor(setting: string, problem: string) {
+    super(`Invalid setting ${setting}: ${problem}`)
+    this.setting = setting
+  }
+}
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** '5s' → 5000; used by RETRY_SCHEDULE. */
+export function parseShortDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim())
+  if (!m) return undefined
+  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]
+}
+
+/** Reads settings from `env` (process.env by default), validates each, and names the first bad one. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const get = (name: SettingName): string | undefined => {
+    const value = env[name]
+    if (value !== undefined && value !== '') return value
+    return name in defaults ? defaults[name as keyof typeof defaults] : undefined
+  }
+  const must = (name: keyof typeof defaults): string => get(name) as string
+
+  const int = (name: keyof typeof defaults, min: number, max: number): number => {
+    const raw = must(name)
+    const n = Number(raw)
+    if (!/^\d+$/.test(raw) || n < min || n > max)
+      throw new ConfigError(name, `expected an integer from ${min} to ${max}, got "${raw}"`)
+    return n
+  }
+  const oneOf = <T extends string>(name: keyof typeof defaults, values: readonly T[]): T => {
+    const raw = must(name)
+    if (!values.includes(raw as T))
+      throw new ConfigError(name, `expected one of ${values.join(', ')}, got "${raw}"`)
+    return raw as T
+  }
+  const bool = (name: keyof typeof defaults): boolean =>
+    oneOf(name, ['true', 'false', '1', '0'] as const).match(/^(true|1)$/) !== null
+  const url = (name: SettingName, protocols: readonly string[]): string | undefined => {
+    const raw = get(name)
+    if (raw === undefined) return undefined
+    let parsed: URL
+    try {
+      parsed = new URL(raw)
+    } catch {
+      throw new ConfigError(name, `not a URL: "${redactUrl(raw)}"`)
+    }
+    if (!protocols.includes(parsed.protocol))
+      throw new ConfigError(name, `expected ${protocols.join(' or ')} URL`)
+    return raw
+  }
+
+  const env_ = oneOf('NODE_ENV', ['development', 'production', 'test'] as const)
+  const retryScheduleMs = must('RETRY_SCHEDULE')
+    .split(',')
+    .map((part) => {
+      const ms = parseShortDuration(part)
+      if (ms === undefined)
+        throw new ConfigError('RETRY_SCHEDULE', `"${part}" is not a duration like 5s, 5m, 2h`)
+      return ms
+    })
+  const remindBefore = must('DEFAULT_REMIND_BEFORE')
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+  for (const d of remindBefore)
+    if (!/^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/.test(d))
+      throw new ConfigError('DEFAULT_REMIND_BEFORE', `"${d}" is not an ISO 8601 duration like P1D or PT2H`)
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(must('COURT_DAY_START')))
+    throw new ConfigError('COURT_DAY_START', 'expected HH:mm, e.g. 09:00')
+  const adminApiKey = get('ADMIN_API_KEY')
+  if (adminApiKey !== undefined && adminApiKey.length < 16)
+    throw new ConfigError('ADMIN_API_KEY', 'must be at least 16 characters')
+  const prefix = must('REDIS_PREFIX')
+  if (!/^[A-Za-z0-9_{}.-]+$/.test(prefix))
+    throw new ConfigError('REDIS_PREFIX', 'letters, digits, _ . - { } only')
+  const dataDir = resolve(must('DATA_DIR'))
+
+  const config: Config = {
+    env: env_,
+    role: oneOf('ROLE', ['all', 'api', 'worker'] as const),
+    http: {
+      port: int('PORT', 0, 65535),
+      host: must('HOST'),
+      publicBaseUrl: (url('PUBLIC_BASE_URL', ['http:', 'https:']) as string).replace(/\/+$/, ''),
+    },
+    redis: {
+      url: url('REDIS_URL', ['redis:', 'rediss:']) as string,
+      prefix,
+      embedded: oneOf('EMBEDDED_REDIS', ['auto', 'off'] as const),
+    },
+    mail: {
+      smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
+      from: must('MAIL_FROM'),
+      outboxDir: resolve(dataDir, 'outbox'),
+    },
+    adminApiKey,
+    webhooks: {
+      allowPrivate: bool('WEBHOOK_ALLOW_PRIVATE'),
+      timeoutMs: int('WEBHOOK_TIMEOUT_MS', 100, 120_000),
+      requireHttps: env_ === 'production',
+    },
+    retryScheduleMs,
+    reminders: {
+      courtDayStart: must('COURT_DAY_START'),
+      defaultRemindBefore: remindBefore,
+      reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 1000, 86_400_000),
+    },
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 0, 600_000),
+    dataDir,
+    logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  }
+  return deepFreeze(config)
+}
+
+export function redactUrl(raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//***@')
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { registerAuth } from './auth.js'
+import { caseRoutes } from './cases/case.routes.js'
+import { deliveryRoutes } from './deliveries/delivery.routes.js'
+import { endpointRoutes } from './endpoints/endpoint.routes.js'
+import { AppError, type FieldError } from './errors.js'
+import { hearingRoutes } from './hearings/hearing.routes.js'
+import { keyRoutes } from './keys/key.routes.js'
+import { isRedisUnavailable } from './redis.js'
+import type { Services } from './services.js'
+import { subscriptionRoutes } from './subscriptions/subscription.routes.js'
+
+export const BODY_LIMIT_BYTES = 64 * 1024
+
+/** Builds the HTTP API; never listens (src/main.ts does), so tests drive it with app.inject. */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { config, log } = services
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100 ? req.headers['x-request-id'] : randomUUID()),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    trustProxy: false,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+  })
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const problem = toProblem(err)
+    if (problem.status >= 500) req.log.error({ err }, 'request failed')
+    if (err instanceof AppError && err.headers) reply.headers(err.headers)
+    return reply.code(problem.status).type('application/problem+json').send(problem)
+  })
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send(problemOf('not_found', 404, 'Not found', `No route ${req.method} ${req.url.split('?')[0]}`)),
+  )
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'courtbell API',
+        version: '1',
+        description:
+          'Court-deadline alerts: hearings in, email reminders and signed webhooks out. Errors are RFC 9457 problem details (application/problem+json). Lists take ?limit (1..200, default 50) and ?cursor and answer { items, nextCursor }.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } } },
+      security: [{ bearer: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  app.get('/healthz', { schema: { tags: ['operations'], description: '200 while the process lives' } }, async () => ({ status: 'ok' }))
+  app.get('/readyz', { schema: { tags: ['operations'], description: '200 only when Redis answers' } }, async (_req, reply) => {
+    try {
+      await services.store.redis.ping()
+      return { status: 'ready' }
+    } catch {
+      return reply.code(503).type('application/problem+json').send(problemOf('unavailable', 503, 'Service unavailable', 'Redis does not answer'))
+    }
+  })
+
+  registerAuth(app, services.keys)
+  await app.register(keyRoutes, { keys: services.keys })
+  await app.register(caseRoutes, { cases: services.cases })
+  await app.register(hearingRoutes, { hearings: services.hearings, cases: services.cases, service: services.hearingService })
+  await app.register(subscriptionRoutes, {
+    subscriptions: services.subscriptions,
+    service: services.subscriptionService,
+    hearings: services.hearings,
+    cases: services.cases,
+  })
+  await app.register(endpointRoutes, {
+    store: services.store,
+    endpoints: services.endpoints,
+    cases: services.cases,
+    scheduler: services.scheduler,
+    fanOut: services.fanOut,
+    config,
+    log,
+  })
+  await app.register(deliveryRoutes, { deliveries: services.deliveries, endpoints: services.endpoints, queues: services.queues })
+  return app
+}
+
+export type Problem = { type: string; title: string; status: number; detail: string; code: string; errors?: FieldError[] }
+
+function problemOf(code: string, status: number, title: string, detail: string, errors?: FieldError[]): Problem {
+  return { type: `urn:courtbell:problem:${code}`, title, status, detail, code, ...(errors ? { errors } : {}) }
+}
+
+/** Maps any error to a problem; 5xx details never leave the process. */
+export function toProblem(err: FastifyError): Problem {
+  if (err instanceof AppError) return problemOf(err.code, err.status, err.title, err.message, err.errors)
+  if (err.validation) {
+    const errors = err.validation.map((v) => ({ path: validationPath(v, err.validationContext), message: v.message ?? 'is invalid' }))
+    const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ')
+    return problemOf('invalid_request', 400, 'Invalid request', detail, errors)
+  }
+  if (isRedisUnavailable(err)) return problemOf('unavailable', 503, 'Service unavailable', 'The store is not reachable; try again shortly')
+  const status = err.statusCode ?? 500
+  if (status >= 400 && status < 500) return problemOf(err.code?.toLowerCase() ?? 'invalid_request', status, titleFor(status), err.message)
+  return problemOf('internal', 500, 'Internal error', 'Something went wrong on our side; it has been logged')
+}
+
+type AjvError = { instancePath?: string; params?: Record<string, unknown>; message?: string }
+function validationPath(v: AjvError, context: string | undefined): string {
+  const extra = v.params?.additionalProperty ?? v.params?.missingProperty
+  const base = `${context === 'body' ? '' : `/${context ?? ''}`}${v.instancePath ?? ''}`
+  return typeof extra === 'string' ? `${base}/${extra}` : base || '/'
+}
+
+function titleFor(status: number): string {
+  return ({ 400: 'Invalid request', 404: 'Not found', 405: 'Method not allowed', 406: 'Not acceptable', 413: 'Body too large', 415: 'Unsupported media type' } as Record<number, string>)[status] ?? 'Request error'
+}

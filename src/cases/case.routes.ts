@@ -1,0 +1,73 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { type Principal, STAFF, STAFF_OR_PARTNER } from '../auth.js'
+import { badRequest, notFound } from '../errors.js'
+import { IdParams, Page } from '../schema.js'
+import { isValidTimeZone } from '../time.js'
+import { Case, CaseCreate, CaseListQuery, CasePatch } from './case.schema.js'
+import type { CaseStore } from './case.store.js'
+
+/** A partner (an NGO) sees public cases only; an internal case does not exist for it. */
+export function visibleTo(principal: Principal | null, found: Case | undefined): found is Case {
+  return (
+    found !== undefined &&
+    (found.visibility === 'public' || (principal !== null && principal.scope !== 'partner'))
+  )
+}
+
+function checkTimeZone(zone: string | undefined) {
+  if (zone !== undefined && !isValidTimeZone(zone))
+    throw badRequest(`"${zone}" is not an IANA time zone`, [
+      { path: '/timeZone', message: 'unknown time zone' },
+    ])
+}
+
+export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async (app, { cases }) => {
+  app.post(
+    '/v1/cases',
+    { config: { access: STAFF }, schema: { tags: ['cases'], body: CaseCreate, response: { 201: Case } } },
+    async (req, reply) => {
+      checkTimeZone(req.body.timeZone)
+      return reply.code(201).send(await cases.create(req.body))
+    },
+  )
+
+  app.get(
+    '/v1/cases',
+    {
+      config: { access: STAFF_OR_PARTNER },
+      schema: { tags: ['cases'], querystring: CaseListQuery, response: { 200: Page(Case) } },
+    },
+    async (req) =>
+      cases.list({
+        tag: req.query.tag,
+        publicOnly: req.principal?.scope === 'partner',
+        limit: req.query.limit ?? 50,
+        cursor: req.query.cursor,
+      }),
+  )
+
+  app.get(
+    '/v1/cases/:id',
+    {
+      config: { access: STAFF_OR_PARTNER },
+      schema: { tags: ['cases'], params: IdParams, response: { 200: Case } },
+    },
+    async (req) => {
+      const found = await cases.get(req.params.id)
+      if (!visibleTo(req.principal, found)) throw notFound('Case', req.params.id)
+      return found
+    },
+  )
+
+  app.patch(
+    '/v1/cases/:id',
+    {
+      config: { access: STAFF },
+      schema: { tags: ['cases'], params: IdParams, body: CasePatch, response: { 200: Case } },
+    },
+    async (req) => {
+      checkTimeZone(req.body.timeZone)
+      return cases.update(await cases.mustGet(req.params.id), req.body)
+    },
+  )
+}

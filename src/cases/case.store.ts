@@ -1,0 +1,71 @@
+import { notFound } from '../errors.js'
+import { newId } from '../ids.js'
+import type { Store } from '../store.js'
+import type { Case, CaseCreate, CasePatch } from './case.schema.js'
+
+export function createCaseStore({ store }: { store: Store }) {
+  const { redis, keys } = store
+  const tagIndex = (tag: string) => `case-tag:${tag}`
+
+  async function save(next: Case, previous?: Case) {
+    const tx = redis
+      .multi()
+      .set(keys.record(next.id), JSON.stringify(next))
+      .zadd(keys.index('cases'), 0, next.id)
+    for (const tag of previous?.tags ?? [])
+      if (!next.tags.includes(tag)) tx.zrem(keys.index(tagIndex(tag)), next.id)
+    for (const tag of next.tags) tx.zadd(keys.index(tagIndex(tag)), 0, next.id)
+    await tx.exec()
+  }
+
+  return {
+    async create(input: CaseCreate): Promise<Case> {
+      const now = new Date().toISOString()
+      const created: Case = {
+        id: newId('case'),
+        title: input.title,
+        court: input.court,
+        timeZone: input.timeZone,
+        caseNumber: input.caseNumber ?? null,
+        jurisdiction: input.jurisdiction ?? null,
+        description: input.description ?? null,
+        tags: input.tags ?? [],
+        visibility: input.visibility ?? 'public',
+        createdAt: now,
+        updatedAt: now,
+      }
+      await save(created)
+      return created
+    },
+
+    async update(current: Case, patch: CasePatch): Promise<Case> {
+      const next: Case = { ...current, updatedAt: new Date().toISOString() }
+      for (const [field, value] of Object.entries(patch))
+        if (value !== undefined) Object.assign(next, { [field]: value })
+      await save(next, current)
+      return next
+    },
+
+    get: (id: string) => (id.startsWith('case_') ? store.get<Case>(id) : Promise.resolve(undefined)),
+
+    async mustGet(id: string): Promise<Case> {
+      const found = id.startsWith('case_') ? await store.get<Case>(id) : undefined
+      if (!found) throw notFound('Case', id)
+      return found
+    },
+
+    list(opts: {
+      tag?: string | undefined
+      publicOnly: boolean
+      limit: number
+      cursor?: string | undefined
+    }) {
+      return store.page<Case>(opts.tag === undefined ? 'cases' : tagIndex(opts.tag), {
+        limit: opts.limit,
+        cursor: opts.cursor,
+        ...(opts.publicOnly ? { keep: (c: Case) => c.visibility === 'public' } : {}),
+      })
+    },
+  }
+}
+export type CaseStore = ReturnType<typeof createCaseStore>

@@ -1,0 +1,48 @@
+import { type Static, Type } from '@sinclair/typebox'
+import { Instant, Nullable, PageQuery } from '../schema.js'
+
+export const DeliveryStatus = {
+  pending: 'pending',
+  retrying: 'retrying',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  missed: 'missed',
+} as const
+export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus]
+const StatusSchema = Type.Union(Object.values(DeliveryStatus).map((s) => Type.Literal(s)))
+
+export const Attempt = Type.Object({
+  at: Instant,
+  durationMs: Type.Integer(),
+  statusCode: Type.Optional(Type.Integer()),
+  error: Type.Optional(Type.String()),
+})
+export type Attempt = Static<typeof Attempt>
+
+export const Delivery = Type.Object({
+  id: Type.String(),
+  eventId: Type.String(),
+  eventType: Type.String(),
+  channel: Type.Union([Type.Literal('email'), Type.Literal('webhook')]),
+  target: Type.String({ description: 'Email address or endpoint URL' }),
+  hearingId: Nullable(Type.String()),
+  endpointId: Nullable(Type.String()),
+  subscriptionId: Nullable(Type.String()),
+  status: StatusSchema,
+  attempts: Type.Array(Attempt),
+  nextAttemptAt: Nullable(Instant),
+  createdAt: Instant,
+  updatedAt: Instant,
+})
+export type Delivery = Static<typeof Delivery>
+
+export const DeliveryListQuery = Type.Object(
+  {
+    status: Type.Optional(StatusSchema),
+    channel: Type.Optional(Type.Union([Type.Literal('email'), Type.Literal('webhook')])),
+    endpointId: Type.Optional(Type.String({ maxLength: 100 })),
+    hearingId: Type.Optional(Type.String({ maxLength: 100 })),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+)

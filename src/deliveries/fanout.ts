@@ -1,0 +1,85 @@
+import type { Case } from '../cases/case.schema.js'
+import type { EventRecord } from '../events/event.js'
+import type { Hearing } from '../hearings/hearing.schema.js'
+import { derivedId } from '../ids.js'
+import type { Queues } from '../queues.js'
+import type { Followers, Recipients } from '../reminders/followers.js'
+import type { Delivery } from './delivery.schema.js'
+import type { DeliveryStore } from './delivery.store.js'
+
+/** One delivery per (event, recipient): the id is derived from both, so it can never be made twice. */
+export function deliveryFor(
+  event: EventRecord,
+  recipient:
+    | { channel: 'email'; subscriptionId: string; email: string }
+    | { channel: 'webhook'; endpointId: string; url: string },
+  now: string,
+): Delivery {
+  const recipientId = recipient.channel === 'email' ? recipient.subscriptionId : recipient.endpointId
+  return {
+    id: derivedId('dlv', event.id, recipientId),
+    eventId: event.id,
+    eventType: event.type,
+    channel: recipient.channel,
+    target: recipient.channel === 'email' ? recipient.email : recipient.url,
+    hearingId: event.hearingId,
+    endpointId: recipient.channel === 'webhook' ? recipient.endpointId : null,
+    subscriptionId: recipient.channel === 'email' ? recipient.subscriptionId : null,
+    status: 'pending',
+    attempts: [],
+    nextAttemptAt: now,
+    createdAt: now,
+    updatedAt: now,
+  }
+}
+
+export function createFanOut(deps: {
+  deliveries: DeliveryStore
+  followers: Followers
+  queues: Pick<Queues, 'email' | 'webhook'>
+}) {
+  const { deliveries, followers, queues } = deps
+
+  /** Writes one delivery per recipient unless it exists already. */
+  async function record(
+    event: EventRecord,
+    recipients: Recipients,
+    status: 'pending' | 'missed' = 'pending',
+  ): Promise<Delivery[]> {
+    const now = new Date().toISOString()
+    const all = [
+      ...recipients.subscriptions.map((s) =>
+        deliveryFor(event, { channel: 'email', subscriptionId: s.id, email: s.email }, now),
+      ),
+      ...recipients.endpoints.map((e) =>
+        deliveryFor(event, { channel: 'webhook', endpointId: e.id, url: e.url }, now),
+      ),
+    ].map((d) => (status === 'pending' ? d : { ...d, status, nextAttemptAt: null }))
+    await deliveries.createMissing(all)
+    return all
+  }
+
+  /** Writes the deliveries (idempotently) and queues them. Safe to run again after a crash at any point. */
+  async function enqueue(event: EventRecord, recipients: Recipients): Promise<Delivery[]> {
+    const all = await record(event, recipients)
+    // Re-adding is harmless: an existing job id is ignored, and a finished delivery is skipped by its processor.
+    const jobs = <C extends 'email' | 'webhook'>(channel: C) =>
+      all
+        .filter((d) => d.channel === channel)
+        .map((d) => ({ name: channel, data: { deliveryId: d.id }, opts: { jobId: d.id } }))
+    await Promise.all([queues.email.addBulk(jobs('email')), queues.webhook.addBulk(jobs('webhook'))])
+    return all
+  }
+
+  return {
+    record,
+    enqueue,
+    async fanOut(event: EventRecord, hearing: Hearing, kase: Case) {
+      return enqueue(
+        event,
+        await followers.recipients(event.type, hearing, kase, event.data.reminder?.remindBefore),
+      )
+    },
+  }
+}
+export type FanOut = ReturnType<typeof createFanOut>

@@ -1,0 +1,205 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { Config } from '../../config/index.js'
+import { type Principal, STAFF_OR_PARTNER } from '../auth.js'
+import { visibleTo } from '../cases/case.routes.js'
+import type { CaseStore } from '../cases/case.store.js'
+import type { FanOut } from '../deliveries/fanout.js'
+import { badRequest, notFound } from '../errors.js'
+import { type EventRecord, WEBHOOK_EVENT_TYPES } from '../events/event.js'
+import { newId } from '../ids.js'
+import type { Logger } from '../logger.js'
+import type { Scheduler } from '../reminders/scheduler.js'
+import { IdParams, Page, PageQuery } from '../schema.js'
+import type { Store } from '../store.js'
+import { normalizeRemindBefore } from '../subscriptions/subscription.service.js'
+import { checkWebhookUrl } from '../webhooks/address-guard.js'
+import {
+  Endpoint,
+  EndpointCreate,
+  EndpointCreated,
+  type EndpointPatch,
+  EndpointPatch as EndpointPatchSchema,
+  type EndpointRecord,
+  SecretView,
+} from './endpoint.schema.js'
+import { type EndpointStore, endpointView } from './endpoint.store.js'
+
+type Options = {
+  store: Store
+  endpoints: EndpointStore
+  cases: CaseStore
+  scheduler: Scheduler
+  fanOut: FanOut
+  config: Pick<Config, 'webhooks' | 'reminders'>
+  log: Logger
+}
+
+const TestAccepted = Type.Object({ eventId: Type.String(), deliveryId: Type.String() })
+
+export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, opts) => {
+  const { store, endpoints, cases, scheduler, fanOut, config, log } = opts
+
+  async function checkUrl(url: string) {
+    const check = await checkWebhookUrl(url, {
+      allowPrivate: config.webhooks.allowPrivate,
+      requireHttps: config.webhooks.requireHttps,
+    })
+    if (!check.ok) throw badRequest(`url: ${check.reason}`, [{ path: '/url', message: check.reason }])
+  }
+
+  async function checkCases(principal: Principal | null, caseIds: readonly string[] | null | undefined) {
+    for (const [i, id] of (caseIds ?? []).entries())
+      if (!visibleTo(principal, await cases.get(id)))
+        throw badRequest(`caseIds[${i}]: case ${id} does not exist`, [
+          { path: `/caseIds/${i}`, message: 'unknown case' },
+        ])
+  }
+
+  /** A partner sees only the endpoints its own key made; to it, anyone else's do not exist. */
+  async function mustOwn(principal: Principal | null, id: string): Promise<EndpointRecord> {
+    const found = await endpoints.get(id)
+    if (!found || (principal?.scope === 'partner' && found.ownerKeyId !== principal.id))
+      throw notFound('Webhook endpoint', id)
+    return found
+  }
+
+  async function replan(endpoint: EndpointRecord) {
+    if (!endpoint.eventTypes.includes('hearing.reminder')) return
+    try {
+      await scheduler.syncUpcoming(endpoint.caseIds)
+    } catch (err) {
+      log.warn({ err, endpointId: endpoint.id }, 'scheduling deferred to the reconciler')
+    }
+  }
+
+  const tags = ['webhook endpoints']
+  const access = STAFF_OR_PARTNER
+
+  app.post(
+    '/v1/webhook-endpoints',
+    { config: { access }, schema: { tags, body: EndpointCreate, response: { 201: EndpointCreated } } },
+    async (req, reply) => {
+      await checkUrl(req.body.url)
+      await checkCases(req.principal, req.body.caseIds)
+      const record = await endpoints.create(
+        {
+          url: req.body.url,
+          description: req.body.description ?? null,
+          eventTypes: req.body.eventTypes ?? [...WEBHOOK_EVENT_TYPES],
+          caseIds: req.body.caseIds ?? null,
+          remindBefore: normalizeRemindBefore(req.body.remindBefore, config.reminders.defaultRemindBefore),
+        },
+        req.principal as Principal,
+      )
+      await replan(record)
+      return reply.code(201).send({ ...endpointView(record), secret: record.secrets[0]?.secret as string })
+    },
+  )
+
+  app.get(
+    '/v1/webhook-endpoints',
+    {
+      config: { access },
+      schema: {
+        tags,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Page(Endpoint) },
+      },
+    },
+    async (req) => {
+      const ownerKeyId = req.principal?.scope === 'partner' ? req.principal.id : undefined
+      const page = await endpoints.list({
+        ownerKeyId,
+        limit: req.query.limit ?? 50,
+        cursor: req.query.cursor,
+      })
+      return { items: page.items.map(endpointView), nextCursor: page.nextCursor }
+    },
+  )
+
+  app.get(
+    '/v1/webhook-endpoints/:id',
+    { config: { access }, schema: { tags, params: IdParams, response: { 200: Endpoint } } },
+    async (req) => endpointView(await mustOwn(req.principal, req.params.id)),
+  )
+
+  app.patch(
+    '/v1/webhook-endpoints/:id',
+    {
+      config: { access },
+      schema: { tags, params: IdParams, body: EndpointPatchSchema, response: { 200: Endpoint } },
+    },
+    async (req) => {
+      const current = await mustOwn(req.principal, req.params.id)
+      const patch: EndpointPatch = req.body
+      if (patch.url !== undefined) await checkUrl(patch.url)
+      await checkCases(req.principal, patch.caseIds)
+      const next = await endpoints.update(current, {
+        ...(patch.url !== undefined ? { url: patch.url } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.eventTypes !== undefined ? { eventTypes: patch.eventTypes } : {}),
+        ...(patch.caseIds !== undefined ? { caseIds: patch.caseIds } : {}),
+        ...(patch.remindBefore !== undefined
+          ? { remindBefore: normalizeRemindBefore(patch.remindBefore, []) }
+          : {}),
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled, disabledReason: null } : {}),
+      })
+      await replan(next)
+      return endpointView(next)
+    },
+  )
+
+  app.delete(
+    '/v1/webhook-endpoints/:id',
+    { config: { access }, schema: { tags, params: IdParams, response: { 204: { type: 'null' } } } },
+    async (req, reply) => {
+      await endpoints.remove((await mustOwn(req.principal, req.params.id)).id)
+      return reply.code(204).send()
+    },
+  )
+
+  app.post(
+    '/v1/webhook-endpoints/:id/rotate-secret',
+    {
+      config: { access },
+      schema: {
+        tags,
+        description: 'For 24 h deliveries are signed with both the new and the old secret.',
+        params: IdParams,
+        response: { 200: SecretView },
+      },
+    },
+    async (req) => {
+      const { secret } = await endpoints.rotateSecret(await mustOwn(req.principal, req.params.id))
+      return { secret }
+    },
+  )
+
+  app.post(
+    '/v1/webhook-endpoints/:id/test',
+    {
+      config: { access },
+      schema: {
+        tags,
+        description: 'Delivers a webhook.test event.',
+        params: IdParams,
+        response: { 202: TestAccepted },
+      },
+    },
+    async (req, reply) => {
+      const endpoint = await mustOwn(req.principal, req.params.id)
+      const event: EventRecord = {
+        id: newId('evt'),
+        type: 'webhook.test',
+        timestamp: new Date().toISOString(),
+        hearingId: null,
+        caseId: null,
+        data: { hearing: null, case: null, endpointId: endpoint.id },
+      }
+      await store.redis.set(store.keys.record(event.id), JSON.stringify(event))
+      const [delivery] = await fanOut.enqueue(event, { subscriptions: [], endpoints: [endpoint] })
+      return reply.code(202).send({ eventId: event.id, deliveryId: delivery?.id as string })
+    },
+  )
+}

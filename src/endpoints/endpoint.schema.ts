@@ -1,0 +1,59 @@
+import { type Static, Type } from '@sinclair/typebox'
+import { WEBHOOK_EVENT_TYPES } from '../events/event.js'
+import { Instant, Nullable } from '../schema.js'
+import { RemindBefore } from '../subscriptions/subscription.schema.js'
+
+const EventTypeSchema = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)))
+
+const writable = {
+  url: Type.String({
+    minLength: 8,
+    maxLength: 2000,
+    description: 'https in production; private addresses refused',
+  }),
+  description: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+  eventTypes: Type.Optional(
+    Type.Array(EventTypeSchema, { minItems: 1, uniqueItems: true, description: 'Default: every type' }),
+  ),
+  caseIds: Type.Optional(
+    Nullable(
+      Type.Array(Type.String({ maxLength: 100 }), {
+        maxItems: 1000,
+        uniqueItems: true,
+        description: 'null: every case the key may see',
+      }),
+    ),
+  ),
+  remindBefore: Type.Optional(RemindBefore),
+}
+
+export const EndpointCreate = Type.Object(writable, { additionalProperties: false })
+export type EndpointCreate = Static<typeof EndpointCreate>
+
+export const EndpointPatch = Type.Object(
+  { ...writable, url: Type.Optional(writable.url), enabled: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1 },
+)
+export type EndpointPatch = Static<typeof EndpointPatch>
+
+export const Endpoint = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  description: Nullable(Type.String()),
+  eventTypes: Type.Array(Type.String()),
+  caseIds: Nullable(Type.Array(Type.String())),
+  remindBefore: Type.Array(Type.String()),
+  enabled: Type.Boolean(),
+  disabledReason: Nullable(Type.String()),
+  createdAt: Instant,
+  updatedAt: Instant,
+})
+export type Endpoint = Static<typeof Endpoint>
+export const EndpointCreated = Type.Object({
+  ...Endpoint.properties,
+  secret: Type.String({ description: 'Shown only here' }),
+})
+export const SecretView = Type.Object({ secret: Type.String() })
+
+export type SigningSecret = { secret: string; expiresAt: string | null }
+export type EndpointRecord = Endpoint & { ownerKeyId: string; ownerScope: string; secrets: SigningSecret[] }

@@ -1,0 +1,58 @@
+import type { Case } from '../cases/case.schema.js'
+import type { Hearing } from '../hearings/hearing.schema.js'
+import { newId } from '../ids.js'
+
+export const WEBHOOK_EVENT_TYPES = [
+  'hearing.scheduled',
+  'hearing.rescheduled',
+  'hearing.cancelled',
+  'hearing.decided',
+  'hearing.reminder',
+  'webhook.test',
+] as const
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+/** Internal only: a double opt-in email travels the same delivery pipeline but never reaches a webhook. */
+export type EventType = WebhookEventType | 'subscription.confirmation'
+
+export type PreviousTime = { startsAt: string; timeZone: string; startsAtUtc: string; allDay: boolean }
+
+export type EventData = {
+  hearing: Hearing | null
+  case: Case | null
+  reminder?: { remindBefore: string; dueAt: string }
+  previous?: PreviousTime
+  endpointId?: string
+  subscriptionId?: string
+}
+
+/** An event as recorded: the snapshot every recipient gets, so a redelivery sends the same body. */
+export type EventRecord = {
+  id: string
+  type: EventType
+  timestamp: string
+  hearingId: string | null
+  caseId: string | null
+  data: EventData
+}
+
+export function hearingEvent(
+  type: Exclude<WebhookEventType, 'webhook.test' | 'hearing.reminder'>,
+  hearing: Hearing,
+  kase: Case,
+  previous?: PreviousTime,
+): EventRecord {
+  return {
+    id: newId('evt'),
+    type,
+    timestamp: new Date().toISOString(),
+    hearingId: hearing.id,
+    caseId: kase.id,
+    data: { hearing, case: kase, ...(previous ? { previous } : {}) },
+  }
+}
+
+/** The JSON body a webhook receives (API.md): type, timestamp, data. */
+export function webhookBody(event: EventRecord): string {
+  const { endpointId: _e, subscriptionId: _s, ...data } = event.data
+  return JSON.stringify({ type: event.type, timestamp: event.timestamp, data })
+}

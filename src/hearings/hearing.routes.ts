@@ -1,0 +1,114 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { STAFF, STAFF_OR_PARTNER } from '../auth.js'
+import { visibleTo } from '../cases/case.routes.js'
+import type { Case } from '../cases/case.schema.js'
+import type { CaseStore } from '../cases/case.store.js'
+import { notFound } from '../errors.js'
+import { IdParams, Page } from '../schema.js'
+import {
+  Hearing,
+  HearingCancel,
+  HearingCreate,
+  HearingListQuery,
+  HearingOutcome,
+  HearingPatch,
+} from './hearing.schema.js'
+import type { HearingService } from './hearing.service.js'
+import type { HearingStore } from './hearing.store.js'
+
+const CaseIdParams = Type.Object({ caseId: Type.String({ minLength: 1, maxLength: 100 }) })
+
+export const hearingRoutes: FastifyPluginAsyncTypebox<{
+  hearings: HearingStore
+  cases: CaseStore
+  service: HearingService
+}> = async (app, { hearings, cases, service }) => {
+  const withCase = async (id: string) => {
+    const hearing = await hearings.mustGet(id)
+    return { hearing, kase: await cases.mustGet(hearing.caseId) }
+  }
+
+  app.post(
+    '/v1/cases/:caseId/hearings',
+    {
+      config: { access: STAFF },
+      schema: { tags: ['hearings'], params: CaseIdParams, body: HearingCreate, response: { 201: Hearing } },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await service.create(await cases.mustGet(req.params.caseId), req.body)),
+  )
+
+  app.get(
+    '/v1/hearings',
+    {
+      config: { access: STAFF_OR_PARTNER },
+      schema: { tags: ['hearings'], querystring: HearingListQuery, response: { 200: Page(Hearing) } },
+    },
+    async (req) => {
+      const { from, to, caseId, status, limit, cursor } = req.query
+      if (req.principal?.scope !== 'partner')
+        return hearings.list({ from, to, caseId, status, limit: limit ?? 50, cursor })
+      // A partner lists hearings of public cases only; case visibility is looked up once per case.
+      const visibility = new Map<string, boolean>()
+      const page = await hearings.list({ from, to, caseId, status, limit: limit ?? 50, cursor })
+      const items = []
+      for (const h of page.items) {
+        if (!visibility.has(h.caseId))
+          visibility.set(h.caseId, (await cases.get(h.caseId))?.visibility === 'public')
+        if (visibility.get(h.caseId)) items.push(h)
+      }
+      return { items, nextCursor: page.nextCursor }
+    },
+  )
+
+  app.get(
+    '/v1/hearings/:id',
+    {
+      config: { access: STAFF_OR_PARTNER },
+      schema: { tags: ['hearings'], params: IdParams, response: { 200: Hearing } },
+    },
+    async (req) => {
+      const hearing = await hearings.get(req.params.id)
+      const kase: Case | undefined = hearing && (await cases.get(hearing.caseId))
+      if (!hearing || !visibleTo(req.principal, kase)) throw notFound('Hearing', req.params.id)
+      return hearing
+    },
+  )
+
+  app.patch(
+    '/v1/hearings/:id',
+    {
+      config: { access: STAFF },
+      schema: { tags: ['hearings'], params: IdParams, body: HearingPatch, response: { 200: Hearing } },
+    },
+    async (req) => {
+      const { hearing, kase } = await withCase(req.params.id)
+      return service.update(hearing, kase, req.body)
+    },
+  )
+
+  app.post(
+    '/v1/hearings/:id/cancel',
+    {
+      config: { access: STAFF },
+      schema: { tags: ['hearings'], params: IdParams, body: HearingCancel, response: { 200: Hearing } },
+    },
+    async (req) => {
+      const { hearing, kase } = await withCase(req.params.id)
+      return service.cancel(hearing, kase, req.body?.reason ?? null)
+    },
+  )
+
+  app.post(
+    '/v1/hearings/:id/outcome',
+    {
+      config: { access: STAFF },
+      schema: { tags: ['hearings'], params: IdParams, body: HearingOutcome, response: { 200: Hearing } },
+    },
+    async (req) => {
+      const { hearing, kase } = await withCase(req.params.id)
+      return service.decide(hearing, kase, req.body)
+    },
+  )
+}

@@ -1,0 +1,146 @@
+import type { Case } from '../cases/case.schema.js'
+import type { Config } from '../../config/index.js'
+import { AppError, badRequest, conflict } from '../errors.js'
+import { type EventRecord, hearingEvent } from '../events/event.js'
+import { newId } from '../ids.js'
+import type { Logger } from '../logger.js'
+import type { Queues } from '../queues.js'
+import type { Scheduler } from '../reminders/scheduler.js'
+import { isTimeProblem, parseHearingTime } from '../time.js'
+import type { Hearing, HearingCreate, HearingPatch } from './hearing.schema.js'
+import type { HearingStore } from './hearing.store.js'
+
+type Deps = {
+  hearings: HearingStore
+  scheduler: Scheduler
+  queues: Pick<Queues, 'events'>
+  config: Pick<Config, 'reminders'>
+  log: Logger
+}
+
+/** Every change to a hearing: validate, write it with its event in one step, then queue the event and re-plan reminders. */
+export function createHearingService({ hearings, scheduler, queues, config, log }: Deps) {
+  function resolveTime(startsAt: string, timeZone: string) {
+    const parsed = parseHearingTime(startsAt, timeZone, config.reminders.courtDayStart)
+    if (!isTimeProblem(parsed)) return parsed
+    const path = parsed.reason === 'zone' ? '/timeZone' : '/startsAt'
+    throw badRequest(parsed.message, [{ path, message: parsed.message }])
+  }
+
+  /**
+   * The write has happened; what follows is derived. If Redis fails here the reconciler finishes the job
+   * (it re-queues events left in the outbox and re-plans every upcoming hearing), so the caller still gets
+   * its answer rather than a retry that would write twice.
+   */
+  async function afterWrite(hearing: Hearing, event?: EventRecord) {
+    try {
+      if (event) await queues.events.add('events', { eventId: event.id }, { jobId: event.id })
+      await scheduler.sync(hearing)
+    } catch (err) {
+      log.warn({ err, hearingId: hearing.id }, 'scheduling deferred to the reconciler')
+    }
+  }
+
+  function mustBeScheduled(hearing: Hearing, action: string) {
+    if (hearing.status !== 'scheduled')
+      throw conflict(`Hearing ${hearing.id} is ${hearing.status}; it cannot be ${action}`)
+  }
+
+  return {
+    async create(kase: Case, input: HearingCreate): Promise<Hearing> {
+      const timeZone = input.timeZone ?? kase.timeZone
+      const time = resolveTime(input.startsAt, timeZone)
+      const now = new Date().toISOString()
+      const hearing: Hearing = {
+        id: newId('hrg'),
+        caseId: kase.id,
+        title: input.title,
+        ...time,
+        timeZone,
+        location: input.location ?? null,
+        notes: input.notes ?? null,
+        status: 'scheduled',
+        outcome: null,
+        cancelReason: null,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      }
+      const event = hearingEvent('hearing.scheduled', hearing, kase)
+      await hearings.save(hearing, undefined, event)
+      await afterWrite(hearing, event)
+      return hearing
+    },
+
+    async update(current: Hearing, kase: Case, patch: HearingPatch): Promise<Hearing> {
+      const timeZone = patch.timeZone ?? current.timeZone
+      const time = resolveTime(patch.startsAt ?? current.startsAt, timeZone)
+      const moved =
+        time.startsAtUtc !== current.startsAtUtc ||
+        time.startsAt !== current.startsAt ||
+        timeZone !== current.timeZone
+      if (moved) mustBeScheduled(current, 'moved')
+      const next: Hearing = {
+        ...current,
+        ...(patch.title !== undefined ? { title: patch.title } : {}),
+        ...(patch.location !== undefined ? { location: patch.location } : {}),
+        ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
+        ...time,
+        timeZone,
+        version: moved ? current.version + 1 : current.version,
+        updatedAt: new Date().toISOString(),
+      }
+      const { startsAt, startsAtUtc, allDay } = current
+      const event = moved
+        ? hearingEvent('hearing.rescheduled', next, kase, {
+            startsAt,
+            timeZone: current.timeZone,
+            startsAtUtc,
+            allDay,
+          })
+        : undefined
+      await hearings.save(next, current, event)
+      await afterWrite(next, event)
+      return next
+    },
+
+    async cancel(current: Hearing, kase: Case, reason: string | null): Promise<Hearing> {
+      mustBeScheduled(current, 'cancelled')
+      const next: Hearing = {
+        ...current,
+        status: 'cancelled',
+        cancelReason: reason,
+        updatedAt: new Date().toISOString(),
+      }
+      const event = hearingEvent('hearing.cancelled', next, kase)
+      await hearings.save(next, current, event)
+      await afterWrite(next, event)
+      return next
+    },
+
+    async decide(
+      current: Hearing,
+      kase: Case,
+      outcome: { summary: string; decidedAt?: string | undefined },
+    ): Promise<Hearing> {
+      if (current.status === 'cancelled')
+        throw conflict(`Hearing ${current.id} was cancelled; it cannot be decided`)
+      if (current.status === 'decided')
+        throw new AppError('already_decided', 409, 'Conflict', `Hearing ${current.id} is already decided`)
+      const decidedAt = outcome.decidedAt
+        ? new Date(outcome.decidedAt).toISOString()
+        : new Date().toISOString()
+      const next: Hearing = {
+        ...current,
+        status: 'decided',
+        outcome: { summary: outcome.summary, decidedAt },
+        updatedAt: new Date().toISOString(),
+      }
+      const event = hearingEvent('hearing.decided', next, kase)
+      await hearings.save(next, current, event)
+      await afterWrite(next, event)
+      return next
+    },
+  }
+}
+export type HearingService = ReturnType<typeof createHearingService>

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ADMIN } from '../auth.js'
+import { notFound } from '../errors.js'
+import { IdParams, Page, PageQuery } from '../schema.js'
+import { ApiKeyCreate, ApiKeyCreated, ApiKeyView } from './key.schema.js'
+import type { KeyStore } from './key.store.js'
+
+export const keyRoutes: FastifyPluginAsyncTypebox<{ keys: KeyStore }> = async (app, { keys }) => {
+  const tags = ['api keys']
+  app.post(
+    '/v1/api-keys',
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags,
+        description: 'The key is shown once; only its hash is kept.',
+        body: ApiKeyCreate,
+        response: { 201: ApiKeyCreated },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await keys.create(req.body.name, req.body.scope)),
+  )
+
+  app.get(
+    '/v1/api-keys',
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Page(ApiKeyView) },
+      },
+    },
+    async (req) => keys.list(req.query.limit ?? 50, req.query.cursor),
+  )
+
+  app.delete(
+    '/v1/api-keys/:id',
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags,
+        description: 'Revoked keys stop working at once.',
+        params: IdParams,
+        response: { 204: { type: 'null' } },
+      },
+    },
+    async (req, reply) => {
+      if (!(await keys.revoke(req.params.id))) throw notFound('API key', req.params.id)
+      return reply.code(204).send()
+    },
+  )
+}

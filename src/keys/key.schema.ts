@@ -1,0 +1,26 @@
+import { type Static, Type } from '@sinclair/typebox'
+import { Instant } from '../schema.js'
+
+export const Scope = { admin: 'admin', staff: 'staff', partner: 'partner' } as const
+export type Scope = (typeof Scope)[keyof typeof Scope]
+
+const ScopeSchema = Type.Union([Type.Literal('admin'), Type.Literal('staff'), Type.Literal('partner')])
+
+export const ApiKeyCreate = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), scope: ScopeSchema },
+  { additionalProperties: false },
+)
+
+export const ApiKeyView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scope: ScopeSchema,
+  createdAt: Instant,
+})
+export type ApiKeyView = Static<typeof ApiKeyView>
+export const ApiKeyCreated = Type.Object({
+  ...ApiKeyView.properties,
+  key: Type.String({ description: 'Shown once' }),
+})
+
+export type ApiKeyRecord = ApiKeyView & { keyHash: string; revokedAt: string | null }

@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { newId } from '../ids.js'
+import type { Store } from '../store.js'
+import type { ApiKeyRecord, ApiKeyView, Scope } from './key.schema.js'
+
+export const ADMIN_KEY_ID = 'key_admin'
+
+/** 256 random bits; only the SHA-256 is stored, so a lookup by hash is an exact, constant-cost match. */
+export function generateApiKey(): string {
+  return `cb_${randomBytes(32).toString('base64url')}`
+}
+export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex')
+
+export function createKeyStore({ store }: { store: Store }) {
+  const { redis, keys } = store
+
+  async function save(record: ApiKeyRecord) {
+    await redis
+      .multi()
+      .set(keys.record(record.id), JSON.stringify(record))
+      .hset(keys.apiKeyByHash, record.keyHash, record.id)
+      .zadd(keys.index('keys'), 0, record.id)
+      .exec()
+  }
+
+  return {
+    async create(name: string, scope: Scope): Promise<ApiKeyView & { key: string }> {
+      const key = generateApiKey()
+      const record: ApiKeyRecord = {
+        id: newId('key'),
+        name,
+        scope,
+        createdAt: new Date().toISOString(),
+        keyHash: hashApiKey(key),
+        revokedAt: null,
+      }
+      await save(record)
+      return { ...view(record), key }
+    },
+
+    /** The key record a bearer token belongs to, unless it is unknown or revoked. */
+    async authenticate(key: string): Promise<ApiKeyRecord | undefined> {
+      const id = await redis.hget(keys.apiKeyByHash, hashApiKey(key))
+      if (id === null) return undefined
+      const record = await store.get<ApiKeyRecord>(id)
+      return record && record.revokedAt === null ? record : undefined
+    },
+
+    async list(limit: number, cursor: string | undefined) {
+      const page = await store.page<ApiKeyRecord>('keys', {
+        limit,
+        cursor,
+        keep: (k) => k.revokedAt === null,
+      })
+      return { items: page.items.map(view), nextCursor: page.nextCursor }
+    },
+
+    async revoke(id: string): Promise<boolean> {
+      const record = await store.get<ApiKeyRecord>(id)
+      if (!record || record.revokedAt !== null || !id.startsWith('key_')) return false
+      await redis
+        .multi()
+        .set(keys.record(id), JSON.stringify({ ...record, revokedAt: new Date().toISOString() }))
+        .hdel(keys.apiKeyByHash, record.keyHash)
+        .zrem(keys.index('keys'), id)
+        .exec()
+      return true
+    },
+
+    /**
+     * The first admin key: from ADMIN_API_KEY when set (replacing an earlier one), otherwise generated once.
+     * Returns the generated key so the caller can print it exactly once.
+     */
+    async ensureAdminKey(configured: string | undefined): Promise<string | undefined> {
+      const existing = await store.get<ApiKeyRecord>(ADMIN_KEY_ID)
+      if (configured !== undefined) {
+        if (existing?.keyHash === hashApiKey(configured) && existing.revokedAt === null) return undefined
+        if (existing) await redis.hdel(keys.apiKeyByHash, existing.keyHash)
+        await save({
+          id: ADMIN_KEY_ID,
+          name: 'admin (ADMIN_API_KEY)',
+          scope: 'admin',
+          createdAt: new Date().toISOString(),
+          keyHash: hashApiKey(configured),
+          revokedAt: null,
+        })
+        return undefined
+      }
+      if (existing) return undefined
+      const key = generateApiKey()
+      const record: ApiKeyRecord = {
+        id: ADMIN_KEY_ID,
+        name: 'admin (generated)',
+        scope: 'admin',
+        createdAt: new Date().toISOString(),
+        keyHash: hashApiKey(key),
+        revokedAt: null,
+      }
+      // NX: two replicas starting together must not both mint a key.
+      const created = await redis.set(keys.record(ADMIN_KEY_ID), JSON.stringify(record), 'NX')
+      if (created === null) return undefined
+      await save(record)
+      return key
+    },
+  }
+}
+export type KeyStore = ReturnType<typeof createKeyStore>
+
+const view = ({ id, name, scope, createdAt }: ApiKeyRecord): ApiKeyView => ({ id, name, scope, createdAt })

@@ -1,0 +1,20 @@
+/** Every Redis key the store uses, under one prefix (hash-tag it, e.g. "{courtbell}", for Redis Cluster). */
+export function createKeys(prefix: string) {
+  const k = (...parts: string[]) => [prefix, ...parts].join(':')
+  return {
+    prefix,
+    /** BullMQ's own prefix: queues live under the same prefix as the store, so one prefix is one deployment. */
+    queuePrefix: k('q'),
+    record: (id: string) => k('rec', id),
+    apiKeyByHash: k('apikey-by-hash'),
+    index: (name: string) => k('idx', name),
+    subscriptionByEmail: k('sub-by-email'),
+    reminderJobs: (hearingId: string) => k('reminder-jobs', hearingId),
+    eventOutbox: k('event-outbox'),
+    tokenSecret: k('secret', 'tokens'),
+    rate: (bucket: string) => k('rate', bucket),
+    idempotency: (scope: string) => k('idem', scope),
+    audit: (entityId: string) => k('audit', entityId),
+  }
+}
+export type Keys = ReturnType<typeof createKeys>

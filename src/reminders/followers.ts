@@ -1,0 +1,63 @@
+import type { Case } from '../cases/case.schema.js'
+import type { EndpointRecord } from '../endpoints/endpoint.schema.js'
+import type { EndpointStore } from '../endpoints/endpoint.store.js'
+import type { EventType } from '../events/event.js'
+import type { Hearing } from '../hearings/hearing.schema.js'
+import type { Subscription } from '../subscriptions/subscription.schema.js'
+import type { SubscriptionStore } from '../subscriptions/subscription.store.js'
+
+/** Whether an endpoint receives an event of this type about this case. A partner's never sees internal cases. */
+export function endpointFollows(endpoint: EndpointRecord, kase: Case, type: EventType): boolean {
+  return (
+    endpoint.enabled &&
+    endpoint.eventTypes.includes(type) &&
+    (endpoint.caseIds === null || endpoint.caseIds.includes(kase.id)) &&
+    (endpoint.ownerScope !== 'partner' || kase.visibility === 'public')
+  )
+}
+
+/** Email notices go to subscribers for these changes (API.md: reminders, and moves, cancellations, decisions). */
+const EMAIL_NOTICES: readonly EventType[] = ['hearing.rescheduled', 'hearing.cancelled', 'hearing.decided']
+
+export type Recipients = { subscriptions: Subscription[]; endpoints: EndpointRecord[] }
+
+/** Who follows a hearing, resolved from the store at the moment it matters (fan out late). */
+export function createFollowers({
+  subscriptions,
+  endpoints,
+}: {
+  subscriptions: SubscriptionStore
+  endpoints: EndpointStore
+}) {
+  async function recipients(
+    type: EventType,
+    hearing: Hearing,
+    kase: Case,
+    remindBefore?: string,
+  ): Promise<Recipients> {
+    const [subs, all] = await Promise.all([
+      subscriptions.activeFollowers(hearing.id, kase.id),
+      endpoints.all(),
+    ])
+    const wantsOffset = (list: readonly string[]) => remindBefore === undefined || list.includes(remindBefore)
+    const emailed = type === 'hearing.reminder' || EMAIL_NOTICES.includes(type)
+    return {
+      subscriptions: emailed
+        ? subs.filter((s) => type !== 'hearing.reminder' || wantsOffset(s.remindBefore))
+        : [],
+      endpoints: all.filter(
+        (e) => endpointFollows(e, kase, type) && (type !== 'hearing.reminder' || wantsOffset(e.remindBefore)),
+      ),
+    }
+  }
+
+  return {
+    recipients,
+    /** The distinct reminder offsets wanted for a hearing: one job each, however many people follow it. */
+    async offsetsFor(hearing: Hearing, kase: Case): Promise<string[]> {
+      const { subscriptions: subs, endpoints: eps } = await recipients('hearing.reminder', hearing, kase)
+      return [...new Set([...subs.flatMap((s) => s.remindBefore), ...eps.flatMap((e) => e.remindBefore)])]
+    },
+  }
+}
+export type Followers = ReturnType<typeof createFollowers>

@@ -1,0 +1,18 @@
+import type { Hearing } from '../hearings/hearing.schema.js'
+import type { JobCatalogue } from '../queues.js'
+import { reminderDueAt } from '../time.js'
+
+export type PlannedReminder = JobCatalogue['reminders']
+
+/** The reminders a hearing should have pending now: one per offset, skipping moments already past. */
+export function planReminders(hearing: Hearing, offsets: readonly string[], now: number): PlannedReminder[] {
+  if (hearing.status !== 'scheduled') return []
+  return offsets
+    .map((remindBefore) => ({
+      hearingId: hearing.id,
+      version: hearing.version,
+      remindBefore,
+      dueAt: reminderDueAt(hearing.startsAtUtc, hearing.timeZone, remindBefore),
+    }))
+    .filter((r) => Date.parse(r.dueAt) > now)
+}

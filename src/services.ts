@@ -1,0 +1,77 @@
+import type { Config } from '../config/index.js'
+import { createCaseStore } from './cases/case.store.js'
+import { createDeliveryStore } from './deliveries/delivery.store.js'
+import { createFanOut } from './deliveries/fanout.js'
+import { createEndpointStore } from './endpoints/endpoint.store.js'
+import { createHearingService } from './hearings/hearing.service.js'
+import { createHearingStore } from './hearings/hearing.store.js'
+import { createKeyStore } from './keys/key.store.js'
+import type { Logger } from './logger.js'
+import type { Queues } from './queues.js'
+import { createRateLimiter } from './rate-limit.js'
+import type { Redis } from './redis.js'
+import { createKeys } from './redis-keys.js'
+import { createReminderFiring } from './reminders/fire.js'
+import { createFollowers } from './reminders/followers.js'
+import { createScheduler } from './reminders/scheduler.js'
+import { createStore } from './store.js'
+import { createSubscriptionService } from './subscriptions/subscription.service.js'
+import { createSubscriptionStore } from './subscriptions/subscription.store.js'
+import { createTokens, loadTokenSecret } from './subscriptions/tokens.js'
+
+/** The composition of the domain: every store and service, wired once, shared by the API and the workers. */
+export async function createServices({
+  redis,
+  config,
+  log,
+  queues,
+}: {
+  redis: Redis
+  config: Config
+  log: Logger
+  queues: Queues
+}) {
+  const store = createStore({ redis, keys: createKeys(config.redis.prefix) })
+  const cases = createCaseStore({ store })
+  const hearings = createHearingStore({ store })
+  const subscriptions = createSubscriptionStore({ store })
+  const endpoints = createEndpointStore({ store })
+  const deliveries = createDeliveryStore({ store })
+  const keys = createKeyStore({ store })
+  const followers = createFollowers({ subscriptions, endpoints })
+  const scheduler = createScheduler({ store, cases, hearings, followers, queues, log })
+  const fanOut = createFanOut({ deliveries, followers, queues })
+  const tokens = createTokens(await loadTokenSecret(store))
+  const rateLimit = createRateLimiter(store)
+  return {
+    config,
+    log,
+    queues,
+    store,
+    cases,
+    hearings,
+    subscriptions,
+    endpoints,
+    deliveries,
+    keys,
+    followers,
+    scheduler,
+    fanOut,
+    tokens,
+    rateLimit,
+    fireReminder: createReminderFiring({ store, followers, fanOut, log }),
+    hearingService: createHearingService({ hearings, scheduler, queues, config, log }),
+    subscriptionService: createSubscriptionService({
+      store,
+      subscriptions,
+      hearings,
+      scheduler,
+      fanOut,
+      tokens,
+      rateLimit,
+      config,
+      log,
+    }),
+  }
+}
+export type Services = Awaited<ReturnType<typeof createServices>>

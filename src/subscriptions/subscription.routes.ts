@@ -1,0 +1,123 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { STAFF } from '../auth.js'
+import { visibleTo } from '../cases/case.routes.js'
+import type { CaseStore } from '../cases/case.store.js'
+import { forbidden, notFound } from '../errors.js'
+import type { HearingStore } from '../hearings/hearing.store.js'
+import { IdParams, Page } from '../schema.js'
+import { confirmedPage, invalidLinkPage, unsubscribedPage, unsubscribeFormPage } from './pages.js'
+import { Subscription, SubscriptionCreate, SubscriptionListQuery, TokenQuery } from './subscription.schema.js'
+import type { SubscriptionService } from './subscription.service.js'
+import type { SubscriptionStore } from './subscription.store.js'
+
+type Options = {
+  subscriptions: SubscriptionStore
+  service: SubscriptionService
+  hearings: HearingStore
+  cases: CaseStore
+}
+
+const created = { 200: Subscription, 201: Subscription, 202: Subscription }
+const html = { type: 'string', description: 'An HTML page' } as const
+
+export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
+  app,
+  { subscriptions, service, hearings, cases },
+) => {
+  // RFC 8058 one-click unsubscribe posts a form body; its content does not matter.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 1024 },
+    (_req, _body, done) => done(null, undefined),
+  )
+
+  const subscribeOptions = (tag: string) => ({
+    config: { access: 'optional' as const },
+    schema: {
+      tags: ['subscriptions'],
+      description: `With a staff key: 201 active (200 when the email already follows this ${tag}). Without a key: 202 pending, and a confirmation email.`,
+      params: IdParams,
+      body: SubscriptionCreate,
+      response: created,
+    },
+  })
+
+  app.post('/v1/hearings/:id/subscriptions', subscribeOptions('hearing'), async (req, reply) => {
+    if (req.principal?.scope === 'partner') throw forbidden('A partner key may not manage subscriptions')
+    const hearing = await hearings.get(req.params.id)
+    const kase = hearing && (await cases.get(hearing.caseId))
+    if (!hearing || !visibleTo(req.principal, kase)) throw notFound('Hearing', req.params.id)
+    const result = await service.subscribe(
+      { kind: 'hearing', hearingId: hearing.id },
+      kase,
+      hearing,
+      req.body,
+      { principal: req.principal, ip: req.ip },
+    )
+    return reply.code(result.status).send(result.subscription)
+  })
+
+  app.post('/v1/cases/:id/subscriptions', subscribeOptions('case'), async (req, reply) => {
+    if (req.principal?.scope === 'partner') throw forbidden('A partner key may not manage subscriptions')
+    const kase = await cases.get(req.params.id)
+    if (!visibleTo(req.principal, kase)) throw notFound('Case', req.params.id)
+    const result = await service.subscribe({ kind: 'case', caseId: kase.id }, kase, undefined, req.body, {
+      principal: req.principal,
+      ip: req.ip,
+    })
+    return reply.code(result.status).send(result.subscription)
+  })
+
+  app.get(
+    '/v1/subscriptions',
+    {
+      config: { access: STAFF },
+      schema: {
+        tags: ['subscriptions'],
+        querystring: SubscriptionListQuery,
+        response: { 200: Page(Subscription) },
+      },
+    },
+    async (req) => subscriptions.list({ ...req.query, limit: req.query.limit ?? 50 }),
+  )
+
+  app.delete(
+    '/v1/subscriptions/:id',
+    {
+      config: { access: STAFF },
+      schema: { tags: ['subscriptions'], params: IdParams, response: { 204: { type: 'null' } } },
+    },
+    async (req, reply) => {
+      const sub = await subscriptions.get(req.params.id)
+      if (!sub) throw notFound('Subscription', req.params.id)
+      await subscriptions.remove(sub)
+      return reply.code(204).send()
+    },
+  )
+
+  const pageSchema = { tags: ['pages'], querystring: TokenQuery, response: { 200: html, 400: html } }
+
+  app.get(
+    '/subscriptions/confirm',
+    { config: { access: 'public' }, schema: pageSchema },
+    async (req, reply) => {
+      const sub = await service.confirm(req.query.token)
+      reply.type('text/html; charset=utf-8')
+      return sub ? confirmedPage(sub.email) : reply.code(400).send(invalidLinkPage())
+    },
+  )
+
+  app.get('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
+    const sub = await service.peekUnsubscribe(req.query.token)
+    reply.type('text/html; charset=utf-8')
+    if (!sub) return reply.code(400).send(invalidLinkPage())
+    if (sub.status === 'unsubscribed') return unsubscribedPage(sub.email)
+    return unsubscribeFormPage(sub.email, `/unsubscribe?token=${encodeURIComponent(req.query.token)}`)
+  })
+
+  app.post('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
+    const sub = await service.unsubscribe(req.query.token)
+    reply.type('text/html; charset=utf-8')
+    return sub ? unsubscribedPage(sub.email) : reply.code(400).send(invalidLinkPage())
+  })
+}

@@ -1,0 +1,57 @@
+import { type Static, Type } from '@sinclair/typebox'
+import { Instant, Nullable, PageQuery, TimeZoneName } from '../schema.js'
+
+export const SubscriptionStatus = {
+  pending: 'pending',
+  active: 'active',
+  unsubscribed: 'unsubscribed',
+} as const
+export type SubscriptionStatus = (typeof SubscriptionStatus)[keyof typeof SubscriptionStatus]
+
+export const RemindBefore = Type.Array(
+  Type.String({ minLength: 2, maxLength: 40, description: 'ISO 8601 duration from PT1S to P366D' }),
+  {
+    minItems: 1,
+    maxItems: 10,
+    description: 'Moments before the hearing; day parts are calendar days in its zone',
+  },
+)
+
+export const SubscriptionCreate = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    timeZone: Type.Optional(TimeZoneName),
+    remindBefore: Type.Optional(RemindBefore),
+  },
+  { additionalProperties: false },
+)
+export type SubscriptionCreate = Static<typeof SubscriptionCreate>
+
+export const Subscription = Type.Object({
+  id: Type.String(),
+  hearingId: Nullable(Type.String()),
+  caseId: Nullable(Type.String()),
+  email: Type.String(),
+  name: Nullable(Type.String()),
+  timeZone: Nullable(
+    Type.String({ description: 'How times are shown to this person; null: the hearing zone' }),
+  ),
+  remindBefore: Type.Array(Type.String()),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('unsubscribed')]),
+  createdAt: Instant,
+  updatedAt: Instant,
+})
+export type Subscription = Static<typeof Subscription>
+
+export const SubscriptionListQuery = Type.Object(
+  {
+    hearingId: Type.Optional(Type.String({ maxLength: 100 })),
+    caseId: Type.Optional(Type.String({ maxLength: 100 })),
+    email: Type.Optional(Type.String({ maxLength: 254 })),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+)
+
+export const TokenQuery = Type.Object({ token: Type.String({ minLength: 10, maxLength: 1000 }) })

@@ -1,0 +1,147 @@
+import type { Config } from '../../config/index.js'
+import type { Principal } from '../auth.js'
+import type { Case } from '../cases/case.schema.js'
+import type { FanOut } from '../deliveries/fanout.js'
+import { badRequest } from '../errors.js'
+import type { EventRecord } from '../events/event.js'
+import type { Hearing } from '../hearings/hearing.schema.js'
+import type { HearingStore } from '../hearings/hearing.store.js'
+import { newId } from '../ids.js'
+import type { Logger } from '../logger.js'
+import type { RateLimiter } from '../rate-limit.js'
+import type { Scheduler } from '../reminders/scheduler.js'
+import type { Store } from '../store.js'
+import { isValidTimeZone, parseRemindBefore } from '../time.js'
+import type { Subscription, SubscriptionCreate } from './subscription.schema.js'
+import type { SubscriptionStore, Target } from './subscription.store.js'
+import type { Tokens } from './tokens.js'
+
+type Deps = {
+  store: Store
+  subscriptions: SubscriptionStore
+  hearings: HearingStore
+  scheduler: Scheduler
+  fanOut: FanOut
+  tokens: Tokens
+  rateLimit: RateLimiter
+  config: Pick<Config, 'reminders'>
+  log: Logger
+}
+
+/** Validates and de-duplicates remindBefore durations; errors point at the offending item. */
+export function normalizeRemindBefore(
+  list: readonly string[] | undefined,
+  fallback: readonly string[],
+): string[] {
+  const result: string[] = []
+  for (const [i, raw] of (list ?? fallback).entries()) {
+    const parsed = parseRemindBefore(raw)
+    if (!parsed.ok)
+      throw badRequest(`remindBefore[${i}]: ${parsed.message}`, [
+        { path: `/remindBefore/${i}`, message: parsed.message },
+      ])
+    if (!result.includes(parsed.value)) result.push(parsed.value)
+  }
+  return result
+}
+
+export function createSubscriptionService(deps: Deps) {
+  const { store, subscriptions, hearings, scheduler, fanOut, tokens, rateLimit, config, log } = deps
+
+  /** A new follower may want offsets nobody wanted before: re-plan the hearings it follows. */
+  async function replan(sub: Subscription) {
+    try {
+      if (sub.hearingId) {
+        const hearing = await hearings.get(sub.hearingId)
+        if (hearing) await scheduler.sync(hearing)
+        return
+      }
+      await scheduler.syncUpcoming([sub.caseId as string])
+    } catch (err) {
+      log.warn({ err, subscriptionId: sub.id }, 'scheduling deferred to the reconciler')
+    }
+  }
+
+  async function sendConfirmation(sub: Subscription) {
+    const event: EventRecord = {
+      id: newId('evt'),
+      type: 'subscription.confirmation',
+      timestamp: new Date().toISOString(),
+      hearingId: sub.hearingId,
+      caseId: sub.caseId,
+      data: { hearing: null, case: null, subscriptionId: sub.id },
+    }
+    await store.redis.set(store.keys.record(event.id), JSON.stringify(event))
+    await fanOut.enqueue(event, { subscriptions: [sub], endpoints: [] })
+  }
+
+  return {
+    /**
+     * Staff subscribe someone directly (active). Anyone else asks for it (pending) and must confirm by the
+     * link we email; an already active subscription is not changed by an unauthenticated request.
+     */
+    async subscribe(
+      target: Target,
+      kase: Case,
+      hearing: Hearing | undefined,
+      input: SubscriptionCreate,
+      who: { principal: Principal | null; ip: string },
+    ) {
+      if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone))
+        throw badRequest(`"${input.timeZone}" is not an IANA time zone`, [
+          { path: '/timeZone', message: 'unknown time zone' },
+        ])
+      const fields = {
+        email: input.email,
+        name: input.name ?? null,
+        timeZone: input.timeZone ?? null,
+        remindBefore: normalizeRemindBefore(input.remindBefore, config.reminders.defaultRemindBefore),
+      }
+      if (who.principal) {
+        const { subscription, existing } = await subscriptions.upsert(target, fields, 'active')
+        await replan(subscription)
+        return { subscription, status: existing ? (200 as const) : (201 as const) }
+      }
+      await rateLimit(`subscribe-ip:${who.ip}`, 20, 3600)
+      const current = await subscriptions.list({
+        ...(hearing ? { hearingId: hearing.id } : { caseId: kase.id }),
+        email: input.email,
+        limit: 1,
+      })
+      const existing = current.items[0]
+      if (existing?.status === 'active') return { subscription: existing, status: 202 as const }
+      await rateLimit(`confirm-email:${input.email.toLowerCase()}`, 3, 3600)
+      const { subscription } = await subscriptions.upsert(target, fields, 'pending')
+      await sendConfirmation(subscription)
+      log.info({ subscriptionId: subscription.id }, 'confirmation requested')
+      return { subscription, status: 202 as const }
+    },
+
+    async confirm(token: string): Promise<Subscription | undefined> {
+      const id = tokens.verify(token, 'confirm')
+      const sub = id === undefined ? undefined : await subscriptions.get(id)
+      if (!sub || sub.status === 'unsubscribed') return undefined
+      if (sub.status === 'active') return sub
+      const active = await subscriptions.setStatus(sub, 'active')
+      log.info({ subscriptionId: sub.id }, 'subscription confirmed')
+      await replan(active)
+      return active
+    },
+
+    async unsubscribe(token: string): Promise<Subscription | undefined> {
+      const id = tokens.verify(token, 'unsubscribe')
+      const sub = id === undefined ? undefined : await subscriptions.get(id)
+      if (!sub) return undefined
+      if (sub.status === 'unsubscribed') return sub
+      log.info({ subscriptionId: sub.id }, 'unsubscribed')
+      return subscriptions.setStatus(sub, 'unsubscribed')
+    },
+
+    /** The subscription a valid unsubscribe token names, without changing it (for the confirmation page). */
+    async peekUnsubscribe(token: string) {
+      const id = tokens.verify(token, 'unsubscribe')
+      return id === undefined ? undefined : subscriptions.get(id)
+    },
+  }
+}
+export type SubscriptionService = ReturnType<typeof createSubscriptionService>

@@ -1,0 +1,100 @@
+import type { Job } from 'bullmq'
+import type { Case } from '../src/cases/case.schema.js'
+import { isFinished, settleAttempt } from '../src/deliveries/outcome.js'
+import type { Mailer } from '../src/email/mailer.js'
+import { isPermanentMailError } from '../src/email/mailer.js'
+import {
+  type EmailContext,
+  type RenderedEmail,
+  renderCancelled,
+  renderConfirmation,
+  renderDecided,
+  renderReminder,
+  renderRescheduled,
+} from '../src/email/render.js'
+import type { EventRecord } from '../src/events/event.js'
+import type { Hearing } from '../src/hearings/hearing.schema.js'
+import type { JobCatalogue } from '../src/queues.js'
+import type { Services } from '../src/services.js'
+import type { Subscription } from '../src/subscriptions/subscription.schema.js'
+import { attemptsLeft } from './attempts.js'
+
+/** One email attempt. A delivery already recorded as sent is never sent again, whatever BullMQ replays. */
+export function emailProcessor(services: Services, mailer: Mailer) {
+  const { deliveries, subscriptions, store, tokens, config, log } = services
+  const base = config.http.publicBaseUrl
+  const host = new URL(base).hostname
+
+  async function render(event: EventRecord, sub: Subscription, unsubscribeUrl: string): Promise<RenderedEmail | undefined> {
+    if (event.type === 'subscription.confirmation') {
+      const hearing = sub.hearingId ? await store.get<Hearing>(sub.hearingId) : undefined
+      const kase = await store.get<Case>(hearing?.caseId ?? (sub.caseId as string))
+      if (!kase) return undefined
+      return renderConfirmation({
+        targetTitle: hearing?.title ?? kase.title,
+        caseTitle: kase.title,
+        confirmUrl: `${base}/subscriptions/confirm?token=${tokens.issue(sub.id, 'confirm')}`,
+        recipientName: sub.name,
+      })
+    }
+    const { hearing, case: kase, previous, reminder } = event.data
+    if (!hearing || !kase) return undefined
+    const ctx: EmailContext = { hearing, case: kase, readerZone: sub.timeZone ?? hearing.timeZone, recipientName: sub.name, unsubscribeUrl }
+    switch (event.type) {
+      case 'hearing.reminder':
+        return reminder && renderReminder({ ...ctx, remindBefore: reminder.remindBefore })
+      case 'hearing.rescheduled':
+        return previous && renderRescheduled({ ...ctx, previous })
+      case 'hearing.cancelled':
+        return renderCancelled(ctx)
+      case 'hearing.decided':
+        return renderDecided(ctx)
+      default:
+        return undefined
+    }
+  }
+
+  return async (job: Job<JobCatalogue['email']>) => {
+    const delivery = await deliveries.get(job.data.deliveryId)
+    if (!delivery || isFinished(delivery)) return 'skipped'
+    const dlog = log.child({ deliveryId: delivery.id, jobId: job.id })
+    const sub = delivery.subscriptionId ? await subscriptions.get(delivery.subscriptionId) : undefined
+    const event = await store.get<EventRecord>(delivery.eventId)
+    const unsubscribeUrl = sub && `${base}/unsubscribe?token=${tokens.issue(sub.id, 'unsubscribe')}`
+    const content = sub && unsubscribeUrl && event && sub.status !== 'unsubscribed' ? await render(event, sub, unsubscribeUrl) : undefined
+    const at = new Date().toISOString()
+    if (!sub || !unsubscribeUrl || !content) {
+      const error = !sub || sub.status === 'unsubscribed' ? 'the recipient unsubscribed' : 'nothing to send for this event'
+      await deliveries.recordAttempt(delivery.id, { at, durationMs: 0, error }, 'failed', null)
+      dlog.info({ error }, 'delivery dropped')
+      return 'failed'
+    }
+    const started = Date.now()
+    let error: unknown
+    try {
+      await mailer.send({
+        to: sub.email,
+        ...content,
+        messageId: `<${delivery.id}@${host}>`,
+        headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      })
+    } catch (err) {
+      error = err
+    }
+    const settled = await settleAttempt({
+      deliveries,
+      delivery,
+      attempt: { at, durationMs: Date.now() - started, ...(error ? { error: mailErrorText(error) } : {}) },
+      outcome: error === undefined ? 'succeeded' : isPermanentMailError(error) ? 'permanent' : 'temporary',
+      ...attemptsLeft(job),
+      retryScheduleMs: config.retryScheduleMs,
+      log: dlog,
+    })
+    return settled.status
+  }
+}
+
+function mailErrorText(err: unknown): string {
+  const e = err as { responseCode?: number; response?: string; message?: string }
+  return (e.response ?? e.message ?? String(err)).slice(0, 300)
+}

@@ -1,0 +1,59 @@
+import { type ConnectionOptions, type Job, Worker } from 'bullmq'
+import type { Mailer } from '../src/email/mailer.js'
+import { RetryLater, retryDelay } from '../src/deliveries/outcome.js'
+import type { JobCatalogue, QueueName } from '../src/queues.js'
+import { createReconciler } from '../src/reminders/reconciler.js'
+import type { Services } from '../src/services.js'
+import { emailProcessor } from './email.processor.js'
+import { eventProcessor } from './event.processor.js'
+import { webhookProcessor } from './webhook.processor.js'
+
+export type Workers = { close(graceMs: number): Promise<boolean>; reconcileNow(): Promise<unknown> }
+
+/** How many jobs of each queue one process works on at once: firing is cheap, delivering waits on the network. */
+const CONCURRENCY: Record<QueueName, number> = { reminders: 20, events: 10, email: 10, webhook: 50 }
+
+/** Starts every BullMQ worker and the reconciler (at once, then on its interval). */
+export function startWorkers(services: Services, opts: { connection: ConnectionOptions; mailer: Mailer }): Workers {
+  const { config, log } = services
+  const prefix = services.store.keys.queuePrefix
+  const processors: { [N in QueueName]: (job: Job<JobCatalogue[N]>) => Promise<unknown> } = {
+    reminders: (job) => services.fireReminder(job.data),
+    events: eventProcessor(services),
+    email: emailProcessor(services, opts.mailer),
+    webhook: webhookProcessor(services),
+  }
+  const workers = (Object.keys(processors) as QueueName[]).map((name) => {
+    const worker = new Worker(name, processors[name] as (job: Job) => Promise<unknown>, {
+      connection: opts.connection,
+      prefix,
+      concurrency: CONCURRENCY[name],
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+          retryDelay(config.retryScheduleMs, attemptsMade, err instanceof RetryLater ? err.retryAfterMs : undefined),
+      },
+    })
+    worker.on('error', (err) => log.error({ err, queue: name }, 'worker error'))
+    worker.on('failed', (job, err) => {
+      if (!(err instanceof RetryLater)) log.error({ err, queue: name, jobId: job?.id }, 'job failed')
+    })
+    return worker
+  })
+
+  const reconciler = createReconciler({ ...services })
+  const reconcile = () => reconciler.pass().catch((err) => log.error({ err }, 'reconciler pass failed'))
+  void reconcile()
+  const timer = setInterval(reconcile, config.reminders.reconcileIntervalMs)
+  timer.unref()
+
+  return {
+    reconcileNow: reconcile,
+    /** Stops taking jobs and waits for those in flight, up to graceMs. True when everything finished in time. */
+    async close(graceMs: number) {
+      clearInterval(timer)
+      const closing = Promise.all(workers.map((w) => w.close())).then(() => true)
+      const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, graceMs, false).unref())
+      return Promise.race([closing, timeout])
+    },
+  }
+}

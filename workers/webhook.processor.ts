@@ -1,0 +1,56 @@
+import type { Job } from 'bullmq'
+import { activeSecrets } from '../src/endpoints/endpoint.store.js'
+import { settleAttempt, isFinished } from '../src/deliveries/outcome.js'
+import { type EventRecord, webhookBody } from '../src/events/event.js'
+import type { JobCatalogue } from '../src/queues.js'
+import type { Services } from '../src/services.js'
+import { postWebhook } from '../src/webhooks/sender.js'
+import { webhookHeaders } from '../src/webhooks/signature.js'
+import { attemptsLeft } from './attempts.js'
+
+/** One webhook attempt. The webhook-id is the delivery id, the same across retries and redeliveries. */
+export function webhookProcessor({ deliveries, endpoints, store, config, log }: Services) {
+  return async (job: Job<JobCatalogue['webhook']>) => {
+    const delivery = await deliveries.get(job.data.deliveryId)
+    if (!delivery || isFinished(delivery)) return 'skipped'
+    const dlog = log.child({ deliveryId: delivery.id, jobId: job.id })
+    const endpoint = delivery.endpointId ? await endpoints.get(delivery.endpointId) : undefined
+    const event = await store.get<EventRecord>(delivery.eventId)
+    const at = new Date().toISOString()
+    if (!endpoint || !endpoint.enabled || !event) {
+      const error = !event ? 'event record is gone' : !endpoint ? 'endpoint was deleted' : 'endpoint is disabled'
+      await deliveries.recordAttempt(delivery.id, { at, durationMs: 0, error }, 'failed', null)
+      dlog.warn({ error }, 'delivery failed: giving up')
+      return 'failed'
+    }
+    const body = webhookBody(event)
+    const result = await postWebhook({
+      url: endpoint.url,
+      headers: webhookHeaders(activeSecrets(endpoint), delivery.id, body),
+      body,
+      timeoutMs: config.webhooks.timeoutMs,
+      allowPrivate: config.webhooks.allowPrivate,
+    })
+    if (result.statusCode === 410) {
+      // The receiver says the endpoint is gone for good: stop sending to it, as Svix does.
+      await endpoints.update(endpoint, { enabled: false, disabledReason: 'the receiver answered 410 Gone' })
+      dlog.warn({ endpointId: endpoint.id }, 'endpoint disabled: receiver answered 410 Gone')
+    }
+    const settled = await settleAttempt({
+      deliveries,
+      delivery,
+      attempt: {
+        at,
+        durationMs: result.durationMs,
+        ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
+        ...(result.error !== undefined ? { error: result.error } : {}),
+      },
+      outcome: result.ok ? 'succeeded' : result.permanent ? 'permanent' : 'temporary',
+      retryAfterMs: result.retryAfterMs,
+      ...attemptsLeft(job),
+      retryScheduleMs: config.retryScheduleMs,
+      log: dlog,
+    })
+    return settled.status
+  }
+}
