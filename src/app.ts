@@ -22,7 +22,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100 ? req.headers['x-request-id'] : randomUUID()),
+    genReqId: (req) =>
+      typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100
+        ? req.headers['x-request-id']
+        : randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     trustProxy: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -52,27 +55,44 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         description:
           'Court-deadline alerts: hearings in, email reminders and signed webhooks out. Errors are RFC 9457 problem details (application/problem+json). Lists take ?limit (1..200, default 50) and ?cursor and answer { items, nextCursor }.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } },
+      },
       security: [{ bearer: [] }],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
-  app.get('/healthz', { schema: { tags: ['operations'], description: '200 while the process lives' } }, async () => ({ status: 'ok' }))
-  app.get('/readyz', { schema: { tags: ['operations'], description: '200 only when Redis answers' } }, async (_req, reply) => {
-    try {
-      await services.store.redis.ping()
-      return { status: 'ready' }
-    } catch {
-      return reply.code(503).type('application/problem+json').send(problemOf('unavailable', 503, 'Service unavailable', 'Redis does not answer'))
-    }
-  })
+  app.get(
+    '/healthz',
+    { schema: { tags: ['operations'], description: '200 while the process lives' } },
+    async () => ({ status: 'ok' }),
+  )
+  app.get(
+    '/readyz',
+    { schema: { tags: ['operations'], description: '200 only when Redis answers' } },
+    async (_req, reply) => {
+      try {
+        await services.store.redis.ping()
+        return { status: 'ready' }
+      } catch {
+        return reply
+          .code(503)
+          .type('application/problem+json')
+          .send(problemOf('unavailable', 503, 'Service unavailable', 'Redis does not answer'))
+      }
+    },
+  )
 
   registerAuth(app, services.keys)
   await app.register(keyRoutes, { keys: services.keys })
   await app.register(caseRoutes, { cases: services.cases })
-  await app.register(hearingRoutes, { hearings: services.hearings, cases: services.cases, service: services.hearingService })
+  await app.register(hearingRoutes, {
+    hearings: services.hearings,
+    cases: services.cases,
+    service: services.hearingService,
+  })
   await app.register(subscriptionRoutes, {
     subscriptions: services.subscriptions,
     service: services.subscriptionService,
@@ -88,13 +108,30 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     config,
     log,
   })
-  await app.register(deliveryRoutes, { deliveries: services.deliveries, endpoints: services.endpoints, queues: services.queues })
+  await app.register(deliveryRoutes, {
+    deliveries: services.deliveries,
+    endpoints: services.endpoints,
+    queues: services.queues,
+  })
   return app
 }
 
-export type Problem = { type: string; title: string; status: number; detail: string; code: string; errors?: FieldError[] }
+export type Problem = {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: string
+  errors?: FieldError[]
+}
 
-function problemOf(code: string, status: number, title: string, detail: string, errors?: FieldError[]): Problem {
+function problemOf(
+  code: string,
+  status: number,
+  title: string,
+  detail: string,
+  errors?: FieldError[],
+): Problem {
   return { type: `urn:courtbell:problem:${code}`, title, status, detail, code, ...(errors ? { errors } : {}) }
 }
 
@@ -102,13 +139,23 @@ function problemOf(code: string, status: number, title: string, detail: string, 
 export function toProblem(err: FastifyError): Problem {
   if (err instanceof AppError) return problemOf(err.code, err.status, err.title, err.message, err.errors)
   if (err.validation) {
-    const errors = err.validation.map((v) => ({ path: validationPath(v, err.validationContext), message: v.message ?? 'is invalid' }))
+    const errors = err.validation.map((v) => ({
+      path: validationPath(v, err.validationContext),
+      message: v.message ?? 'is invalid',
+    }))
     const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ')
     return problemOf('invalid_request', 400, 'Invalid request', detail, errors)
   }
-  if (isRedisUnavailable(err)) return problemOf('unavailable', 503, 'Service unavailable', 'The store is not reachable; try again shortly')
+  if (isRedisUnavailable(err))
+    return problemOf(
+      'unavailable',
+      503,
+      'Service unavailable',
+      'The store is not reachable; try again shortly',
+    )
   const status = err.statusCode ?? 500
-  if (status >= 400 && status < 500) return problemOf(err.code?.toLowerCase() ?? 'invalid_request', status, titleFor(status), err.message)
+  if (status >= 400 && status < 500)
+    return problemOf(err.code?.toLowerCase() ?? 'invalid_request', status, titleFor(status), err.message)
   return problemOf('internal', 500, 'Internal error', 'Something went wrong on our side; it has been logged')
 }
 
@@ -120,5 +167,16 @@ function validationPath(v: AjvError, context: string | undefined): string {
 }
 
 function titleFor(status: number): string {
-  return ({ 400: 'Invalid request', 404: 'Not found', 405: 'Method not allowed', 406: 'Not acceptable', 413: 'Body too large', 415: 'Unsupported media type' } as Record<number, string>)[status] ?? 'Request error'
+  return (
+    (
+      {
+        400: 'Invalid request',
+        404: 'Not found',
+        405: 'Method not allowed',
+        406: 'Not acceptable',
+        413: 'Body too large',
+        415: 'Unsupported media type',
+      } as Record<number, string>
+    )[status] ?? 'Request error'
+  )
 }

@@ -8,6 +8,7 @@ import { createLogger } from './logger.js'
 import { closeQueues, createQueues } from './queues.js'
 import { connectForApi, workerConnectionOptions } from './redis.js'
 import { checkRedisSettings } from './redis-checks.js'
+import { createKeys } from './redis-keys.js'
 import { createServices } from './services.js'
 
 /**
@@ -24,33 +25,60 @@ async function main() {
     process.exit(1)
   }
   const log = createLogger(config.logLevel)
-  const stopEmbeddedRedis = config.redis.embedded === 'auto' ? await ensureRedis(config.redis.url, config.dataDir, log) : undefined
+  const stopEmbeddedRedis =
+    config.redis.embedded === 'auto' ? await ensureRedis(config.redis.url, config.dataDir, log) : undefined
 
   const redis = connectForApi(config.redis.url)
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'))
   await redis.connect()
   await checkRedisSettings(redis, config, log)
 
-  const queues = createQueues(redis, { prefix: `${config.redis.prefix}:q`, retryScheduleMs: config.retryScheduleMs, log })
+  const queues = createQueues(redis, {
+    prefix: createKeys(config.redis.prefix).queuePrefix,
+    retryScheduleMs: config.retryScheduleMs,
+    log,
+  })
   const services = await createServices({ redis, config, log, queues })
   const generated = await services.keys.ensureAdminKey(config.adminApiKey)
   if (generated) {
     // Printed once, to stdout rather than the log, so it is not kept by log shippers.
-    process.stdout.write(`\n  courtbell generated an admin API key (shown once, stored hashed):\n\n    ${generated}\n\n`)
+    process.stdout.write(
+      `\n  courtbell generated an admin API key (shown once, stored hashed):\n\n    ${generated}\n\n`,
+    )
   }
 
   const app = config.role === 'worker' ? undefined : await buildApp(services)
-  const mailer = config.role === 'api' ? undefined : createMailer({ smtpUrl: config.mail.smtpUrl, outboxDir: config.mail.outboxDir, from: config.mail.from, log })
-  const workers: Workers | undefined = mailer && startWorkers(services, { connection: workerConnectionOptions(config.redis.url), mailer })
+  const mailer =
+    config.role === 'api'
+      ? undefined
+      : createMailer({
+          smtpUrl: config.mail.smtpUrl,
+          outboxDir: config.mail.outboxDir,
+          from: config.mail.from,
+          log,
+        })
+  const workers: Workers | undefined =
+    mailer && startWorkers(services, { connection: workerConnectionOptions(config.redis.url), mailer })
   if (app) await app.listen({ port: config.http.port, host: config.http.host })
-  log.info({ role: config.role, env: config.env, smtp: config.mail.smtpUrl ? 'smtp' : `outbox ${config.mail.outboxDir}` }, 'courtbell started')
+  log.info(
+    {
+      role: config.role,
+      env: config.env,
+      smtp: config.mail.smtpUrl ? 'smtp' : `outbox ${config.mail.outboxDir}`,
+    },
+    'courtbell started',
+  )
 
   closeWithGrace({ delay: config.shutdownGraceMs + 2000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down: finishing work in flight')
     await app?.close()
     const finished = (await workers?.close(config.shutdownGraceMs)) ?? true
-    if (!finished) log.warn({ graceMs: config.shutdownGraceMs }, 'grace period over: unfinished jobs will be picked up by another worker')
+    if (!finished)
+      log.warn(
+        { graceMs: config.shutdownGraceMs },
+        'grace period over: unfinished jobs will be picked up by another worker',
+      )
     await mailer?.close()
     await closeQueues(queues)
     await redis.quit().catch(() => undefined)

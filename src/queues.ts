@@ -32,14 +32,23 @@ export function createQueues(
   opts: { prefix: string; retryScheduleMs: readonly number[]; log: Logger },
 ): Queues {
   const { prefix, log } = opts
-  const delivery: JobsOptions = { ...RETENTION, attempts: opts.retryScheduleMs.length + 1, backoff: { type: 'custom' } }
+  const delivery: JobsOptions = {
+    ...RETENTION,
+    attempts: opts.retryScheduleMs.length + 1,
+    backoff: { type: 'custom' },
+  }
   const make = <N extends QueueName>(name: N) => {
     const defaultJobOptions = name === 'email' || name === 'webhook' ? delivery : RETENTION
     const queue = new Queue<JobCatalogue[N], unknown, N>(name, { connection, prefix, defaultJobOptions })
     queue.on('error', (err) => log.error({ err, queue: name }, 'queue error'))
     return queue
   }
-  return { reminders: make('reminders'), events: make('events'), email: make('email'), webhook: make('webhook') }
+  return {
+    reminders: make('reminders'),
+    events: make('events'),
+    email: make('email'),
+    webhook: make('webhook'),
+  }
 }
 
 export async function closeQueues(queues: Queues) {

@@ -7,14 +7,21 @@ import type { Redis } from './redis.js'
  * settings and say so; in production, refuse to run with eviction on. Managed services may forbid CONFIG:
  * then warn that the settings could not be checked.
  */
-export async function checkRedisSettings(redis: Redis, config: Pick<Config, 'env'>, log: Logger): Promise<void> {
+export async function checkRedisSettings(
+  redis: Redis,
+  config: Pick<Config, 'env'>,
+  log: Logger,
+): Promise<void> {
   let policy: string | undefined
   let aof: string | undefined
   try {
     policy = ((await redis.config('GET', 'maxmemory-policy')) as string[])[1]
     aof = ((await redis.config('GET', 'appendonly')) as string[])[1]
   } catch (err) {
-    log.warn({ err }, 'could not read Redis settings (CONFIG GET refused): make sure maxmemory-policy is noeviction and persistence is on')
+    log.warn(
+      { err },
+      'could not read Redis settings (CONFIG GET refused): make sure maxmemory-policy is noeviction and persistence is on',
+    )
     return
   }
   if (policy !== 'noeviction') {
@@ -22,5 +29,9 @@ export async function checkRedisSettings(redis: Redis, config: Pick<Config, 'env
     if (config.env === 'production') throw new Error(message)
     log.warn({ maxmemoryPolicy: policy }, message)
   }
-  if (aof !== 'yes') log.warn({ appendonly: aof }, 'Redis AOF is off: a Redis restart loses what was written since the last snapshot')
+  if (aof !== 'yes')
+    log.warn(
+      { appendonly: aof },
+      'Redis AOF is off: a Redis restart loses what was written since the last snapshot',
+    )
 }

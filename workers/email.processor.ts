@@ -25,7 +25,11 @@ export function emailProcessor(services: Services, mailer: Mailer) {
   const base = config.http.publicBaseUrl
   const host = new URL(base).hostname
 
-  async function render(event: EventRecord, sub: Subscription, unsubscribeUrl: string): Promise<RenderedEmail | undefined> {
+  async function render(
+    event: EventRecord,
+    sub: Subscription,
+    unsubscribeUrl: string,
+  ): Promise<RenderedEmail | undefined> {
     if (event.type === 'subscription.confirmation') {
       const hearing = sub.hearingId ? await store.get<Hearing>(sub.hearingId) : undefined
       const kase = await store.get<Case>(hearing?.caseId ?? (sub.caseId as string))
@@ -39,7 +43,13 @@ export function emailProcessor(services: Services, mailer: Mailer) {
     }
     const { hearing, case: kase, previous, reminder } = event.data
     if (!hearing || !kase) return undefined
-    const ctx: EmailContext = { hearing, case: kase, readerZone: sub.timeZone ?? hearing.timeZone, recipientName: sub.name, unsubscribeUrl }
+    const ctx: EmailContext = {
+      hearing,
+      case: kase,
+      readerZone: sub.timeZone ?? hearing.timeZone,
+      recipientName: sub.name,
+      unsubscribeUrl,
+    }
     switch (event.type) {
       case 'hearing.reminder':
         return reminder && renderReminder({ ...ctx, remindBefore: reminder.remindBefore })
@@ -61,10 +71,16 @@ export function emailProcessor(services: Services, mailer: Mailer) {
     const sub = delivery.subscriptionId ? await subscriptions.get(delivery.subscriptionId) : undefined
     const event = await store.get<EventRecord>(delivery.eventId)
     const unsubscribeUrl = sub && `${base}/unsubscribe?token=${tokens.issue(sub.id, 'unsubscribe')}`
-    const content = sub && unsubscribeUrl && event && sub.status !== 'unsubscribed' ? await render(event, sub, unsubscribeUrl) : undefined
+    const content =
+      sub && unsubscribeUrl && event && sub.status !== 'unsubscribed'
+        ? await render(event, sub, unsubscribeUrl)
+        : undefined
     const at = new Date().toISOString()
     if (!sub || !unsubscribeUrl || !content) {
-      const error = !sub || sub.status === 'unsubscribed' ? 'the recipient unsubscribed' : 'nothing to send for this event'
+      const error =
+        !sub || sub.status === 'unsubscribed'
+          ? 'the recipient unsubscribed'
+          : 'nothing to send for this event'
       await deliveries.recordAttempt(delivery.id, { at, durationMs: 0, error }, 'failed', null)
       dlog.info({ error }, 'delivery dropped')
       return 'failed'
@@ -76,7 +92,10 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         to: sub.email,
         ...content,
         messageId: `<${delivery.id}@${host}>`,
-        headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        headers: {
+          'List-Unsubscribe': `<${unsubscribeUrl}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        },
       })
     } catch (err) {
       error = err

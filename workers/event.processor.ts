@@ -9,7 +9,10 @@ export function eventProcessor({ store, fanOut, log }: Services) {
     const event = await store.get<EventRecord>(job.data.eventId)
     if (event?.data.hearing && event.data.case) {
       const deliveries = await fanOut.fanOut(event, event.data.hearing, event.data.case)
-      log.info({ eventId: event.id, type: event.type, hearingId: event.hearingId, recipients: deliveries.length }, 'event fanned out')
+      log.info(
+        { eventId: event.id, type: event.type, hearingId: event.hearingId, recipients: deliveries.length },
+        'event fanned out',
+      )
     }
     await store.redis.zrem(store.keys.eventOutbox, job.data.eventId)
     return 'done'

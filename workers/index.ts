@@ -14,7 +14,10 @@ export type Workers = { close(graceMs: number): Promise<boolean>; reconcileNow()
 const CONCURRENCY: Record<QueueName, number> = { reminders: 20, events: 10, email: 10, webhook: 50 }
 
 /** Starts every BullMQ worker and the reconciler (at once, then on its interval). */
-export function startWorkers(services: Services, opts: { connection: ConnectionOptions; mailer: Mailer }): Workers {
+export function startWorkers(
+  services: Services,
+  opts: { connection: ConnectionOptions; mailer: Mailer },
+): Workers {
   const { config, log } = services
   const prefix = services.store.keys.queuePrefix
   const processors: { [N in QueueName]: (job: Job<JobCatalogue[N]>) => Promise<unknown> } = {
@@ -30,7 +33,11 @@ export function startWorkers(services: Services, opts: { connection: ConnectionO
       concurrency: CONCURRENCY[name],
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
-          retryDelay(config.retryScheduleMs, attemptsMade, err instanceof RetryLater ? err.retryAfterMs : undefined),
+          retryDelay(
+            config.retryScheduleMs,
+            attemptsMade,
+            err instanceof RetryLater ? err.retryAfterMs : undefined,
+          ),
       },
     })
     worker.on('error', (err) => log.error({ err, queue: name }, 'worker error'))

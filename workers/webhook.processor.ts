@@ -18,7 +18,11 @@ export function webhookProcessor({ deliveries, endpoints, store, config, log }: 
     const event = await store.get<EventRecord>(delivery.eventId)
     const at = new Date().toISOString()
     if (!endpoint || !endpoint.enabled || !event) {
-      const error = !event ? 'event record is gone' : !endpoint ? 'endpoint was deleted' : 'endpoint is disabled'
+      const error = !event
+        ? 'event record is gone'
+        : !endpoint
+          ? 'endpoint was deleted'
+          : 'endpoint is disabled'
       await deliveries.recordAttempt(delivery.id, { at, durationMs: 0, error }, 'failed', null)
       dlog.warn({ error }, 'delivery failed: giving up')
       return 'failed'

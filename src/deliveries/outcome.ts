@@ -11,7 +11,8 @@ export class RetryLater extends Error {
   }
 }
 
-export const isFinished = (d: Delivery) => d.status === 'succeeded' || d.status === 'failed' || d.status === 'missed'
+export const isFinished = (d: Delivery) =>
+  d.status === 'succeeded' || d.status === 'failed' || d.status === 'missed'
 
 /** The delay before retry number `retry` (1-based), from the configured schedule; its last step repeats. */
 export function retryDelay(schedule: readonly number[], retry: number, retryAfterMs?: number): number {
@@ -36,17 +37,36 @@ export async function settleAttempt(args: {
   log: Logger
 }): Promise<Delivery> {
   const { deliveries, delivery, attempt, outcome, log } = args
-  const context = { deliveryId: delivery.id, channel: delivery.channel, eventType: delivery.eventType, attempt: delivery.attempts.length + 1 }
+  const context = {
+    deliveryId: delivery.id,
+    channel: delivery.channel,
+    eventType: delivery.eventType,
+    attempt: delivery.attempts.length + 1,
+  }
   if (outcome === 'succeeded') {
-    log.info({ ...context, durationMs: attempt.durationMs, statusCode: attempt.statusCode }, 'delivery succeeded')
+    log.info(
+      { ...context, durationMs: attempt.durationMs, statusCode: attempt.statusCode },
+      'delivery succeeded',
+    )
     return deliveries.recordAttempt(delivery.id, attempt, 'succeeded', null)
   }
   if (outcome === 'permanent' || args.attemptsLeft <= 0) {
-    log.warn({ ...context, error: attempt.error, statusCode: attempt.statusCode }, 'delivery failed: giving up')
+    log.warn(
+      { ...context, error: attempt.error, statusCode: attempt.statusCode },
+      'delivery failed: giving up',
+    )
     return deliveries.recordAttempt(delivery.id, attempt, 'failed', null)
   }
   const delay = retryDelay(args.retryScheduleMs, args.retryNumber, args.retryAfterMs)
-  await deliveries.recordAttempt(delivery.id, attempt, 'retrying', new Date(Date.parse(attempt.at) + delay).toISOString())
-  log.info({ ...context, error: attempt.error, statusCode: attempt.statusCode, retryInMs: delay }, 'delivery will be retried')
+  await deliveries.recordAttempt(
+    delivery.id,
+    attempt,
+    'retrying',
+    new Date(Date.parse(attempt.at) + delay).toISOString(),
+  )
+  log.info(
+    { ...context, error: attempt.error, statusCode: attempt.statusCode, retryInMs: delay },
+    'delivery will be retried',
+  )
   throw new RetryLater(attempt.error ?? `HTTP ${attempt.statusCode}`, delay)
 }

@@ -31,8 +31,18 @@ export function createReconciler(deps: {
   const lockKey = `${store.keys.prefix}:lock:reconciler`
 
   async function requeueEvents(now: number): Promise<number> {
-    const ids = await store.redis.zrangebyscore(store.keys.eventOutbox, '-inf', now - OUTBOX_GRACE_MS, 'LIMIT', 0, 10_000)
-    if (ids.length > 0) await queues.events.addBulk(ids.map((eventId) => ({ name: 'events' as const, data: { eventId }, opts: { jobId: eventId } })))
+    const ids = await store.redis.zrangebyscore(
+      store.keys.eventOutbox,
+      '-inf',
+      now - OUTBOX_GRACE_MS,
+      'LIMIT',
+      0,
+      10_000,
+    )
+    if (ids.length > 0)
+      await queues.events.addBulk(
+        ids.map((eventId) => ({ name: 'events' as const, data: { eventId }, opts: { jobId: eventId } })),
+      )
     return ids.length
   }
 
@@ -42,7 +52,10 @@ export function createReconciler(deps: {
     if (isTimeProblem(parsed) || parsed.startsAtUtc === hearing.startsAtUtc) return hearing
     const next = { ...hearing, startsAtUtc: parsed.startsAtUtc, updatedAt: new Date().toISOString() }
     await hearings.save(next, hearing)
-    log.warn({ hearingId: hearing.id, was: hearing.startsAtUtc, now: next.startsAtUtc }, 'hearing instant changed with the tz database')
+    log.warn(
+      { hearingId: hearing.id, was: hearing.startsAtUtc, now: next.startsAtUtc },
+      'hearing instant changed with the tz database',
+    )
     return next
   }
 
@@ -66,7 +79,12 @@ export function createReconciler(deps: {
             }
           }
         }
-        const result = { events, hearings: hearingsSeen, remindersPlanned: planned, durationMs: Date.now() - started }
+        const result = {
+          events,
+          hearings: hearingsSeen,
+          remindersPlanned: planned,
+          durationMs: Date.now() - started,
+        }
         log.info(result, 'reconciler pass')
         return result
       } finally {

@@ -23,7 +23,10 @@ export function createScheduler(deps: {
   const { store, cases, hearings, followers, queues, log } = deps
   const { redis, keys } = store
 
-  async function sync(hearing: Hearing, now = Date.now()): Promise<{ planned: number; added: number; removed: number }> {
+  async function sync(
+    hearing: Hearing,
+    now = Date.now(),
+  ): Promise<{ planned: number; added: number; removed: number }> {
     const kase = await cases.get(hearing.caseId)
     const offsets = kase ? await followers.offsetsFor(hearing, kase) : []
     const planned = planReminders(hearing, offsets, now)

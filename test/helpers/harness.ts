@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { type Config, loadConfig } from '../../config/index.js'
+import { startWorkers, type Workers } from '../../workers/index.js'
+import { buildApp } from '../../src/app.js'
+import { createMailer, type Mailer } from '../../src/email/mailer.js'
+import { createLogger } from '../../src/logger.js'
+import { closeQueues, createQueues } from '../../src/queues.js'
+import { connectForApi, type Redis, workerConnectionOptions } from '../../src/redis.js'
+import { createKeys } from '../../src/redis-keys.js'
+import { createServices, type Services } from '../../src/services.js'
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+export const ADMIN_KEY = 'test-admin-key-0123456789'
+
+export type Harness = {
+  config: Config
+  redis: Redis
+  services: Services
+  app: FastifyInstance
+  workers: Workers | undefined
+  mailer: Mailer | undefined
+  /** Authorization header for a key of this scope (admin: the configured key). */
+  auth(scope?: 'admin' | 'staff' | 'partner'): Promise<{ authorization: string }>
+  close(): Promise<void>
+}
+
+/**
+ * A whole courtbell (API, and optionally workers) on the real Redis, under a prefix of its own so that
+ * tests never touch keys they did not create; close() deletes every key under that prefix.
+ */
+export async function startHarness(opts: {
+  name: string
+  workers?: boolean
+  env?: Record<string, string>
+}): Promise<Harness> {
+  const prefix = `cbtest-${opts.name}-${randomBytes(4).toString('hex')}`
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    ADMIN_API_KEY: ADMIN_KEY,
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), `${prefix}-`)),
+    PUBLIC_BASE_URL: 'http://courtbell.test',
+    ...opts.env,
+  })
+  const log = createLogger(config.logLevel)
+  const redis = connectForApi(config.redis.url)
+  redis.on('error', () => undefined)
+  await redis.connect()
+  const queues = createQueues(redis, {
+    prefix: createKeys(prefix).queuePrefix,
+    retryScheduleMs: config.retryScheduleMs,
+    log,
+  })
+  const services = await createServices({ redis, config, log, queues })
+  await services.keys.ensureAdminKey(config.adminApiKey)
+  const app = await buildApp(services)
+  await app.ready()
+  const mailer = opts.workers
+    ? createMailer({
+        smtpUrl: config.mail.smtpUrl,
+        outboxDir: config.mail.outboxDir,
+        from: config.mail.from,
+        log,
+      })
+    : undefined
+  const workers =
+    mailer && startWorkers(services, { connection: workerConnectionOptions(config.redis.url), mailer })
+
+  const keyCache = new Map<string, string>()
+  return {
+    config,
+    redis,
+    services,
+    app,
+    workers,
+    mailer,
+    async auth(scope = 'admin') {
+      if (scope === 'admin') return { authorization: `Bearer ${ADMIN_KEY}` }
+      let key = keyCache.get(scope)
+      if (!key) {
+        key = (await services.keys.create(`test ${scope}`, scope)).key
+        keyCache.set(scope, key)
+      }
+      return { authorization: `Bearer ${key}` }
+    },
+    async close() {
+      await workers?.close(5000)
+      await app.close()
+      await mailer?.close()
+      await closeQueues(queues)
+      await deleteKeys(redis, prefix)
+      await redis.quit()
+    },
+  }
+}
+
+export async function deleteKeys(redis: Redis, prefix: string) {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+    cursor = next
+    if (keys.length > 0) await redis.unlink(...keys)
+  } while (cursor !== '0')
+}
+
+/** The Bilash case of ../shared/fixtures, as the tests use it. */
+export const bilash = {
+  case: {
+    title: 'Probation service v. Serikzhan Bilash — petition to declare wanted',
+    court: 'Court of Almaty (Kazakhstan)',
+    jurisdiction: 'KZ',
+    timeZone: 'Asia/Almaty',
+    description:
+      'The probation service asks the court to declare the human rights activist Serikzhan Bilash wanted and to choose a measure of restraint.',
+    tags: ['human-rights', 'xinjiang', 'bilash'],
+    visibility: 'public' as const,
+  },
+  hearing: {
+    title: 'Decision on the petition to declare Bilash wanted',
+    startsAt: '2026-12-14',
+    timeZone: 'Asia/Almaty',
+  },
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after timeoutMs. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
