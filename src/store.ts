@@ -1,5 +1,5 @@
-import type { Redis } from './redis.js'
 import { badRequest } from './errors.js'
+import type { Redis } from './redis.js'
 import type { Keys } from './redis-keys.js'
 
 /**

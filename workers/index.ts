@@ -1,6 +1,6 @@
 import { type ConnectionOptions, type Job, Worker } from 'bullmq'
-import type { Mailer } from '../src/email/mailer.js'
 import { RetryLater, retryDelay } from '../src/deliveries/outcome.js'
+import type { Mailer } from '../src/email/mailer.js'
 import type { JobCatalogue, QueueName } from '../src/queues.js'
 import { createReconciler } from '../src/reminders/reconciler.js'
 import type { Services } from '../src/services.js'

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq'
+import { isFinished, settleAttempt } from '../src/deliveries/outcome.js'
 import { activeSecrets } from '../src/endpoints/endpoint.store.js'
-import { settleAttempt, isFinished } from '../src/deliveries/outcome.js'
 import { type EventRecord, webhookBody } from '../src/events/event.js'
 import type { JobCatalogue } from '../src/queues.js'
 import type { Services } from '../src/services.js'
@@ -17,7 +17,7 @@ export function webhookProcessor({ deliveries, endpoints, store, config, log }: 
     const endpoint = delivery.endpointId ? await endpoints.get(delivery.endpointId) : undefined
     const event = await store.get<EventRecord>(delivery.eventId)
     const at = new Date().toISOString()
-    if (!endpoint || !endpoint.enabled || !event) {
+    if (!endpoint?.enabled || !event) {
       const error = !event
         ? 'event record is gone'
         : !endpoint

@@ -1,5 +1,5 @@
-import type { Case } from '../cases/case.schema.js'
 import type { Config } from '../../config/index.js'
+import type { Case } from '../cases/case.schema.js'
 import { AppError, badRequest, conflict } from '../errors.js'
 import { type EventRecord, hearingEvent } from '../events/event.js'
 import { newId } from '../ids.js'

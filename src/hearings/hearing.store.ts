@@ -1,6 +1,6 @@
 import { notFound } from '../errors.js'
 import type { EventRecord } from '../events/event.js'
-import { type Store, indexMember, memberId, timeKey } from '../store.js'
+import { indexMember, memberId, type Store, timeKey } from '../store.js'
 import type { Hearing, HearingStatus } from './hearing.schema.js'
 
 const byStart = (h: Pick<Hearing, 'id' | 'startsAtUtc'>) => indexMember(timeKey(h.startsAtUtc), h.id)

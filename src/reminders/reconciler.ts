@@ -70,7 +70,7 @@ export function createReconciler(deps: {
         let planned = 0
         for await (const ids of hearings.idsStartingFrom(new Date(now).toISOString())) {
           for (const hearing of await store.getMany<Hearing>(ids)) {
-            if (!hearing || hearing.status !== 'scheduled') continue
+            if (hearing?.status !== 'scheduled') continue
             hearingsSeen++
             try {
               planned += (await scheduler.sync(await retime(hearing), now)).planned

@@ -67,7 +67,7 @@ export function createScheduler(deps: {
   async function syncAll(hearingIds: readonly string[]) {
     let added = 0
     for (const hearing of await store.getMany<Hearing>(hearingIds)) {
-      if (!hearing || hearing.status !== 'scheduled') continue
+      if (hearing?.status !== 'scheduled') continue
       try {
         added += (await sync(hearing)).added
       } catch (err) {
