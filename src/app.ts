@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { Ajv } from 'ajv'
+import addFormatsPlugin from 'ajv-formats'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifySchemaCompiler,
+} from 'fastify'
 import { registerAuth } from './auth.js'
 import { caseRoutes } from './cases/case.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
@@ -13,6 +20,8 @@ import { keyRoutes } from './keys/key.routes.js'
 import { isRedisUnavailable } from './redis.js'
 import type { Services } from './services.js'
 import { subscriptionRoutes } from './subscriptions/subscription.routes.js'
+
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 
@@ -26,10 +35,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100
         ? req.headers['x-request-id']
         : randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     trustProxy: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  app.setValidatorCompiler(validatorCompiler)
+  // JSON only: a text/plain body is 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
@@ -60,9 +71,28 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }],
     },
+    // /docs is served by swagger-ui, whose routes hide themselves; list the page like every other route.
+    transformObject: (doc) => ({
+      ...('openapiObject' in doc ? doc.openapiObject : {}),
+      paths: {
+        ...('openapiObject' in doc ? doc.openapiObject.paths : {}),
+        '/docs': {
+          get: {
+            tags: ['operations'],
+            description: 'This API, browsable',
+            security: [],
+            responses: { 200: { description: 'An HTML page' } },
+          },
+        },
+      },
+    }),
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get(
+    '/openapi.json',
+    { schema: { tags: ['operations'], description: 'This document (OpenAPI 3.1)' } },
+    async () => app.swagger(),
+  )
 
   app.get(
     '/healthz',
@@ -115,6 +145,31 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   })
   return app
 }
+
+/**
+ * Bodies are validated as sent (no type coercion: 123 is not a title, null stays null); query strings and
+ * path parameters arrive as text, so they are coerced (limit=5 is a number).
+ */
+const bodyAjv = addFormats(
+  new Ajv({
+    allErrors: false,
+    removeAdditional: false,
+    useDefaults: true,
+    coerceTypes: false,
+    strict: false,
+  }),
+)
+const textAjv = addFormats(
+  new Ajv({
+    allErrors: false,
+    removeAdditional: false,
+    useDefaults: true,
+    coerceTypes: 'array',
+    strict: false,
+  }),
+)
+const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
+  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
 
 export type Problem = {
   type: string

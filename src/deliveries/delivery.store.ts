@@ -19,7 +19,7 @@ export function createDeliveryStore({ store }: { store: Store }) {
   }
 
   return {
-    get: (id: string) => store.get<Delivery>(id),
+    get: (id: string) => (id.startsWith('dlv_') ? store.get<Delivery>(id) : Promise.resolve(undefined)),
     mustGet,
 
     /**

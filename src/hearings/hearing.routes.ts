@@ -93,10 +93,14 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { access: STAFF },
       schema: { tags: ['hearings'], params: IdParams, body: HearingCancel, response: { 200: Hearing } },
+      // The body is optional ({ reason? }): a bare POST cancels too.
+      preValidation: async (req) => {
+        req.body ??= {}
+      },
     },
     async (req) => {
       const { hearing, kase } = await withCase(req.params.id)
-      return service.cancel(hearing, kase, req.body?.reason ?? null)
+      return service.cancel(hearing, kase, req.body.reason ?? null)
     },
   )
 

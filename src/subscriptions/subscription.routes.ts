@@ -24,9 +24,9 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
   app,
   { subscriptions, service, hearings, cases },
 ) => {
-  // RFC 8058 one-click unsubscribe posts a form body; its content does not matter.
+  // RFC 8058 one-click unsubscribe posts a form (multipart or urlencoded); its content does not matter.
   app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
+    ['application/x-www-form-urlencoded', 'multipart/form-data'],
     { parseAs: 'string', bodyLimit: 1024 },
     (_req, _body, done) => done(null, undefined),
   )

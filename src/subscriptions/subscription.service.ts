@@ -94,7 +94,7 @@ export function createSubscriptionService(deps: Deps) {
       const fields = {
         email: input.email,
         name: input.name ?? null,
-        timeZone: input.timeZone ?? null,
+        timeZone: input.timeZone ?? hearing?.timeZone ?? kase.timeZone,
         remindBefore: normalizeRemindBefore(input.remindBefore, config.reminders.defaultRemindBefore),
       }
       if (who.principal) {

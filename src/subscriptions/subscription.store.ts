@@ -39,12 +39,16 @@ export function createSubscriptionStore({ store }: { store: Store }) {
     /** Creates the subscription, or updates the one this email already has on this target. */
     async upsert(target: Target, input: SubscriptionInput, status: SubscriptionStatus) {
       const now = new Date().toISOString()
-      const existingId = await redis.hget(keys.subscriptionByEmail, emailKey(targetKey(target), input.email))
-      const existing = existingId === null ? undefined : await get(existingId)
+      // Claim the (target, email) pair atomically: two requests at once must end with one subscription.
+      const byEmail = emailKey(targetKey(target), input.email)
+      const freshId = newId('sub')
+      const claimed = (await redis.hsetnx(keys.subscriptionByEmail, byEmail, freshId)) === 1
+      const id = claimed ? freshId : ((await redis.hget(keys.subscriptionByEmail, byEmail)) ?? freshId)
+      const existing = claimed ? undefined : await get(id)
       const sub: Subscription = existing
         ? { ...existing, ...input, status, updatedAt: now }
         : {
-            id: newId('sub'),
+            id,
             hearingId: target.kind === 'hearing' ? target.hearingId : null,
             caseId: target.kind === 'case' ? target.caseId : null,
             ...input,

@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bilash, type Harness, startHarness } from '../helpers/harness.js'
 
@@ -24,7 +25,7 @@ type Endpoint = {
   enabled: boolean
   createdAt: string
 }
-type Res = { statusCode: number; headers: Record<string, unknown>; body: string; json(): any }
+type Res = LightMyRequestResponse
 
 function expectProblem(res: Res, status: number) {
   expect(res.statusCode, res.body).toBe(status)
@@ -47,8 +48,9 @@ describe('webhook endpoints', () => {
   beforeAll(async () => {
     h = await startHarness({ name: 'endpoints' })
     const headers = await h.auth('staff')
-    publicCaseId = (await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })).json()
-      .id
+    publicCaseId = (
+      await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })
+    ).json().id
     internalCaseId = (
       await h.app.inject({
         method: 'POST',
@@ -148,7 +150,11 @@ describe('webhook endpoints', () => {
     // Nothing of theirs changed.
     const staffHeaders = await h.auth('staff')
     for (const e of [theirs, staffOwn]) {
-      const read = await h.app.inject({ method: 'GET', url: `/v1/webhook-endpoints/${e.id}`, headers: staffHeaders })
+      const read = await h.app.inject({
+        method: 'GET',
+        url: `/v1/webhook-endpoints/${e.id}`,
+        headers: staffHeaders,
+      })
       expect(read.statusCode).toBe(200)
       expect(read.json()).toMatchObject({ enabled: true, updatedAt: e.updatedAt })
     }
@@ -185,7 +191,11 @@ describe('webhook endpoints', () => {
       payload: { enabled: true, description: 'back on' },
     })
     expect(reEnabled.statusCode).toBe(200)
-    expect(reEnabled.json()).toMatchObject({ enabled: true, description: 'back on', eventTypes: ['hearing.decided'] })
+    expect(reEnabled.json()).toMatchObject({
+      enabled: true,
+      description: 'back on',
+      eventTypes: ['hearing.decided'],
+    })
   })
 
   it('rejects a bad patch with a problem and leaves the endpoint as it was', async () => {
@@ -232,7 +242,11 @@ describe('webhook endpoints', () => {
   it('deletes an endpoint: 204, then 404', async () => {
     const headers = await h.auth('partner')
     const created = (await create(headers, { url: URL_A })).json()
-    const deleted = await h.app.inject({ method: 'DELETE', url: `/v1/webhook-endpoints/${created.id}`, headers })
+    const deleted = await h.app.inject({
+      method: 'DELETE',
+      url: `/v1/webhook-endpoints/${created.id}`,
+      headers,
+    })
     expect(deleted.statusCode).toBe(204)
     expect(deleted.body).toBe('')
     expectProblem(
@@ -263,7 +277,11 @@ describe('webhook endpoints', () => {
     expect(rotated.json().secret).toMatch(SECRET)
     expect(rotated.json().secret).not.toBe(created.secret)
     const again = (
-      await h.app.inject({ method: 'POST', url: `/v1/webhook-endpoints/${created.id}/rotate-secret`, headers })
+      await h.app.inject({
+        method: 'POST',
+        url: `/v1/webhook-endpoints/${created.id}/rotate-secret`,
+        headers,
+      })
     ).json()
     expect(again.secret).toMatch(SECRET)
     expect([created.secret, rotated.json().secret]).not.toContain(again.secret)
@@ -276,7 +294,11 @@ describe('webhook endpoints', () => {
   it('accepts a test delivery request: 202', async () => {
     const headers = await h.auth('partner')
     const created = (await create(headers, { url: URL_A })).json()
-    const res = await h.app.inject({ method: 'POST', url: `/v1/webhook-endpoints/${created.id}/test`, headers })
+    const res = await h.app.inject({
+      method: 'POST',
+      url: `/v1/webhook-endpoints/${created.id}/test`,
+      headers,
+    })
     expect(res.statusCode).toBe(202)
     expectProblem(
       await h.app.inject({ method: 'POST', url: '/v1/webhook-endpoints/whe_nope/test', headers }),
@@ -303,7 +325,12 @@ describe('webhook endpoints', () => {
     expectProblem(internal, 400)
     expect(internal.json().errors[0].path).toBe('/caseIds/0')
 
-    for (const url of ['ftp://127.0.0.1/x', 'not a url at all', 'javascript:alert(1)', 'http://user:pw@127.0.0.1/x']) {
+    for (const url of [
+      'ftp://127.0.0.1/x',
+      'not a url at all',
+      'javascript:alert(1)',
+      'http://user:pw@127.0.0.1/x',
+    ]) {
       const res = await create(staff, { url })
       expectProblem(res, 400)
       expect(res.json().errors[0].path, url).toBe('/url')
@@ -379,9 +406,17 @@ describe('webhook endpoints with private targets refused (WEBHOOK_ALLOW_PRIVATE=
     for (const scope of ['staff', 'partner'] as const) {
       const headers = await h.auth(scope)
       for (const url of forbidden) {
-        const res = await h.app.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers, payload: { url } })
+        const res = await h.app.inject({
+          method: 'POST',
+          url: '/v1/webhook-endpoints',
+          headers,
+          payload: { url },
+        })
         expectProblem(res, 400)
-        expect(res.json().errors.map((e: { path: string }) => e.path), url).toEqual(['/url'])
+        expect(
+          res.json().errors.map((e: { path: string }) => e.path),
+          url,
+        ).toEqual(['/url'])
       }
       expect(await listIds(h, headers)).toEqual([])
     }
@@ -410,7 +445,12 @@ describe('webhook endpoints with private targets refused (WEBHOOK_ALLOW_PRIVATE=
     expect(created.statusCode).toBe(201)
     const id = created.json().id
     for (const url of ['http://127.0.0.1/x', 'http://169.254.169.254/latest']) {
-      const res = await h.app.inject({ method: 'PATCH', url: `/v1/webhook-endpoints/${id}`, headers, payload: { url } })
+      const res = await h.app.inject({
+        method: 'PATCH',
+        url: `/v1/webhook-endpoints/${id}`,
+        headers,
+        payload: { url },
+      })
       expectProblem(res, 400)
       expect(res.json().errors[0].path).toBe('/url')
     }

@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bilash, type Harness, startHarness } from '../helpers/harness.js'
 
@@ -69,7 +70,7 @@ async function subscribe(
   return h.app.inject({ method: 'POST', url, headers, payload })
 }
 
-function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number) {
+function expectProblem(res: LightMyRequestResponse, status: number) {
   expect(res.statusCode).toBe(status)
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
   expect(res.json()).toMatchObject({ status, type: expect.any(String), title: expect.any(String) })
@@ -239,7 +240,11 @@ describe('subscribing with a staff key', () => {
     expectProblem(missing, 400)
     expect(missing.json().errors.map((e: { path: string }) => e.path)).toContain('/email')
 
-    const zone = await subscribe({ hearingId }, { email: 'zone@lawfirm.kz', timeZone: 'Mars/Olympus' }, headers)
+    const zone = await subscribe(
+      { hearingId },
+      { email: 'zone@lawfirm.kz', timeZone: 'Mars/Olympus' },
+      headers,
+    )
     expectProblem(zone, 400)
     expect(zone.json().errors[0].path).toBe('/timeZone')
 
@@ -387,7 +392,11 @@ describe('listing and deleting subscriptions (staff)', () => {
     expect(page.items).toHaveLength(1)
     expect(typeof page.nextCursor).toBe('string')
     const second = (
-      await h.app.inject({ method: 'GET', url: `/v1/subscriptions?limit=1&cursor=${page.nextCursor}`, headers })
+      await h.app.inject({
+        method: 'GET',
+        url: `/v1/subscriptions?limit=1&cursor=${page.nextCursor}`,
+        headers,
+      })
     ).json()
     expect(second.items).toHaveLength(1)
     expect(second.items[0].id).not.toBe(page.items[0].id)
@@ -445,7 +454,10 @@ describe('listing and deleting subscriptions (staff)', () => {
     expectProblem(await h.app.inject({ method: 'DELETE', url: `/v1/subscriptions/${sub.id}`, headers }), 404)
     expectProblem(await h.app.inject({ method: 'DELETE', url: '/v1/subscriptions/sub_nope', headers }), 404)
     // An id of another kind is no subscription.
-    expectProblem(await h.app.inject({ method: 'DELETE', url: `/v1/subscriptions/${hearingId}`, headers }), 404)
+    expectProblem(
+      await h.app.inject({ method: 'DELETE', url: `/v1/subscriptions/${hearingId}`, headers }),
+      404,
+    )
 
     // The email may subscribe afresh afterwards: a new subscription.
     const again = await subscribe({ hearingId }, { email: 'to.delete@lawfirm.kz' }, headers)
@@ -511,7 +523,11 @@ describe('confirm and unsubscribe pages', () => {
   it('does not confirm subscription B with a token made for A', async () => {
     const a = await pending('confirm.a@lawyer.kz')
     const b = await pending('confirm.b@lawyer.kz')
-    const res = await page('GET', '/subscriptions/confirm', retarget(h.services.tokens.issue(a.id, 'confirm'), b.id))
+    const res = await page(
+      'GET',
+      '/subscriptions/confirm',
+      retarget(h.services.tokens.issue(a.id, 'confirm'), b.id),
+    )
     expect(res.statusCode).toBe(400)
     expect((await findSub(a.id))?.status).toBe('pending')
     expect((await findSub(b.id))?.status).toBe('pending')
