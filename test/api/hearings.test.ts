@@ -36,7 +36,11 @@ async function createCase(overrides: Record<string, unknown> = {}): Promise<{ id
   return res.json()
 }
 
-async function postHearing(caseId: string, body: Record<string, unknown>, scope: 'admin' | 'staff' = 'staff') {
+async function postHearing(
+  caseId: string,
+  body: Record<string, unknown>,
+  scope: 'admin' | 'staff' = 'staff',
+) {
   return h.app.inject({
     method: 'POST',
     url: `/v1/cases/${caseId}/hearings`,
@@ -56,7 +60,11 @@ async function getHearing(id: string, scope: 'admin' | 'staff' | 'partner' = 'st
 }
 
 async function listHearings(query: string, scope: 'admin' | 'staff' | 'partner' = 'staff'): Promise<Page> {
-  const res = await h.app.inject({ method: 'GET', url: `/v1/hearings?${query}`, headers: await h.auth(scope) })
+  const res = await h.app.inject({
+    method: 'GET',
+    url: `/v1/hearings?${query}`,
+    headers: await h.auth(scope),
+  })
   expect(res.statusCode).toBe(200)
   return res.json()
 }
@@ -82,7 +90,10 @@ async function allPages(query: string, limit: number, scope: 'admin' | 'staff' |
   return pages
 }
 
-function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number) {
+function expectProblem(
+  res: { statusCode: number; headers: Record<string, unknown>; json(): any },
+  status: number,
+) {
   expect(res.statusCode).toBe(status)
   expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/)
   const body = res.json()
@@ -91,7 +102,10 @@ function expectProblem(res: { statusCode: number; headers: Record<string, unknow
   return body
 }
 
-function expectFieldError(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, path: string) {
+function expectFieldError(
+  res: { statusCode: number; headers: Record<string, unknown>; json(): any },
+  path: string,
+) {
   const body = expectProblem(res, 400)
   expect(body.errors.map((e: { path: string }) => e.path)).toContain(path)
 }
@@ -171,7 +185,11 @@ describe('scheduling a hearing', () => {
 
   it("takes the case's time zone when none is given", async () => {
     const kase = await createCase({ timeZone: 'Europe/Berlin' })
-    const hearing = await createHearing(kase.id, { title: 'Berlin hearing', startsAt: '2026-12-14T10:00', timeZone: undefined })
+    const hearing = await createHearing(kase.id, {
+      title: 'Berlin hearing',
+      startsAt: '2026-12-14T10:00',
+      timeZone: undefined,
+    })
     expect(hearing).toMatchObject({ timeZone: 'Europe/Berlin', startsAtUtc: '2026-12-14T09:00:00.000Z' })
   })
 
@@ -198,7 +216,14 @@ describe('scheduling a hearing', () => {
 
   it('rejects dates that are malformed or do not exist, storing nothing', async () => {
     const kase = await createCase()
-    for (const startsAt of ['2026-13-01', '14.12.2026', '2026-02-30', '2026-12-14T25:00', '2026-12-14T10:00Z', '']) {
+    for (const startsAt of [
+      '2026-13-01',
+      '14.12.2026',
+      '2026-02-30',
+      '2026-12-14T25:00',
+      '2026-12-14T10:00Z',
+      '',
+    ]) {
       const res = await postHearing(kase.id, { ...bilash.hearing, startsAt })
       expectFieldError(res, '/startsAt')
     }
@@ -278,7 +303,11 @@ describe('listing and reading hearings', () => {
     for (const startsAt of ['2032-01-01T08:00', '2032-01-02T08:00', '2032-01-03T08:00', '2032-01-04T08:00'])
       await createHearing(kase.id, { startsAt, title: startsAt, timeZone: 'UTC' })
     const from = await listHearings(`caseId=${kase.id}&from=2032-01-02T08:00:00.000Z`)
-    expect(from.items.map((x) => x.startsAt)).toEqual(['2032-01-02T08:00', '2032-01-03T08:00', '2032-01-04T08:00'])
+    expect(from.items.map((x) => x.startsAt)).toEqual([
+      '2032-01-02T08:00',
+      '2032-01-03T08:00',
+      '2032-01-04T08:00',
+    ])
     const to = await listHearings(`caseId=${kase.id}&to=2032-01-03T00:00:00.000Z`)
     expect(to.items.map((x) => x.startsAt)).toEqual(['2032-01-01T08:00', '2032-01-02T08:00'])
     const window = await listHearings(`from=2032-01-02T00:00:00Z&to=2032-01-03T12:00:00Z&caseId=${kase.id}`)
@@ -434,7 +463,11 @@ describe('changing a hearing', () => {
   it('keeps the version when only the title, location or notes change', async () => {
     const kase = await createCase()
     const hearing = await createHearing(kase.id, { startsAt: '2026-12-14T10:00' })
-    const res = await patch(hearing.id, { title: 'Decision (room changed)', location: 'Room 12', notes: null })
+    const res = await patch(hearing.id, {
+      title: 'Decision (room changed)',
+      location: 'Room 12',
+      notes: null,
+    })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toMatchObject({
       title: 'Decision (room changed)',
@@ -469,14 +502,19 @@ describe('changing a hearing', () => {
     })
     expect(await current(hearing.id)).toEqual(rezoned.json())
     // The listing follows the move.
-    const listed = await listHearings(`caseId=${kase.id}&from=2026-12-15T13:30:00.000Z&to=2026-12-15T13:31:00.000Z`)
+    const listed = await listHearings(
+      `caseId=${kase.id}&from=2026-12-15T13:30:00.000Z&to=2026-12-15T13:31:00.000Z`,
+    )
     expect(listed.items.map((x) => x.id)).toEqual([hearing.id])
     expect((await listHearings(`caseId=${kase.id}&to=2026-12-15T00:00:00Z`)).items).toEqual([])
   })
 
   it('rejects bad patches with 400 and changes nothing', async () => {
     const kase = await createCase({ timeZone: 'America/New_York' })
-    const hearing = await createHearing(kase.id, { startsAt: '2026-03-07T10:00', timeZone: 'America/New_York' })
+    const hearing = await createHearing(kase.id, {
+      startsAt: '2026-03-07T10:00',
+      timeZone: 'America/New_York',
+    })
     const cases: [Record<string, unknown>, string][] = [
       [{ judge: 'Smith' }, '/judge'],
       [{ startsAt: '2026-13-01' }, '/startsAt'],
@@ -546,7 +584,10 @@ describe('changing a hearing', () => {
     const hearing = await createHearing(kase.id, { startsAt: '2026-12-14T10:00' })
     const res = await decide(hearing.id, { summary: 'Adjourned sine die', decidedAt: '2026-12-14T07:15:00Z' })
     expect(res.statusCode).toBe(200)
-    expect(res.json().outcome).toEqual({ summary: 'Adjourned sine die', decidedAt: '2026-12-14T07:15:00.000Z' })
+    expect(res.json().outcome).toEqual({
+      summary: 'Adjourned sine die',
+      decidedAt: '2026-12-14T07:15:00.000Z',
+    })
   })
 
   it('rejects a bad outcome with 400 and changes nothing', async () => {
@@ -583,11 +624,21 @@ describe('changing a hearing', () => {
     await h.services.keys.revoke(revoked.id)
     for (const headers of [{}, { authorization: `Bearer ${revoked.key}` }]) {
       expectProblem(
-        await h.app.inject({ method: 'PATCH', url: `/v1/hearings/${hearing.id}`, headers, payload: { title: 'x' } }),
+        await h.app.inject({
+          method: 'PATCH',
+          url: `/v1/hearings/${hearing.id}`,
+          headers,
+          payload: { title: 'x' },
+        }),
         401,
       )
       expectProblem(
-        await h.app.inject({ method: 'POST', url: `/v1/hearings/${hearing.id}/cancel`, headers, payload: {} }),
+        await h.app.inject({
+          method: 'POST',
+          url: `/v1/hearings/${hearing.id}/cancel`,
+          headers,
+          payload: {},
+        }),
         401,
       )
       expectProblem(

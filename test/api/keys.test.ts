@@ -66,7 +66,12 @@ describe('API keys', () => {
     const listRes = await h.app.inject({ method: 'GET', url: '/v1/api-keys', headers: await h.auth() })
     expect(listRes.statusCode).toBe(200)
     const listed = (await listAllKeys()).find((k) => k.id === created.id)
-    expect(listed).toEqual({ id: created.id, name: 'Almaty court clerk', scope: 'staff', createdAt: created.createdAt })
+    expect(listed).toEqual({
+      id: created.id,
+      name: 'Almaty court clerk',
+      scope: 'staff',
+      createdAt: created.createdAt,
+    })
     // Neither the key nor anything derived from it is ever shown again.
     const hash = createHash('sha256').update(created.key).digest('hex')
     for (const raw of [listRes.body, JSON.stringify(await listAllKeys())]) {
@@ -75,7 +80,8 @@ describe('API keys', () => {
       expect(raw).not.toContain(createHash('sha256').update(ADMIN_KEY).digest('hex'))
       expect(raw).not.toContain(ADMIN_KEY)
     }
-    for (const item of await listAllKeys()) expect(Object.keys(item).sort()).toEqual(['createdAt', 'id', 'name', 'scope'])
+    for (const item of await listAllKeys())
+      expect(Object.keys(item).sort()).toEqual(['createdAt', 'id', 'name', 'scope'])
   })
 
   it('issues keys that work at once, each within its scope', async () => {
@@ -91,16 +97,27 @@ describe('API keys', () => {
     })
     expect(kase.statusCode).toBe(201)
 
-    const read = await h.app.inject({ method: 'GET', url: `/v1/cases/${kase.json().id}`, headers: bearer(partner.key) })
+    const read = await h.app.inject({
+      method: 'GET',
+      url: `/v1/cases/${kase.json().id}`,
+      headers: bearer(partner.key),
+    })
     expect(read.statusCode).toBe(200)
     expectProblem(
-      await h.app.inject({ method: 'POST', url: '/v1/cases', headers: bearer(partner.key), payload: bilash.case }),
+      await h.app.inject({
+        method: 'POST',
+        url: '/v1/cases',
+        headers: bearer(partner.key),
+        payload: bilash.case,
+      }),
       403,
     )
 
     const byNewAdmin = await createKey({ name: 'made by second admin', scope: 'partner' }, bearer(admin.key))
     expect(byNewAdmin.statusCode).toBe(201)
-    expect((await h.app.inject({ method: 'GET', url: '/v1/api-keys', headers: bearer(admin.key) })).statusCode).toBe(200)
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/v1/api-keys', headers: bearer(admin.key) })).statusCode,
+    ).toBe(200)
   })
 
   it('answers 403 to staff and partner keys on every key route, changing nothing', async () => {
@@ -122,9 +139,19 @@ describe('API keys', () => {
     const before = await listAllKeys()
     const target = before[0]
     expect(target).toBeDefined()
-    for (const headers of [{}, bearer('cb_unknown'), { authorization: ADMIN_KEY }, { authorization: 'Basic YWRtaW46YWRtaW4=' }]) {
+    for (const headers of [
+      {},
+      bearer('cb_unknown'),
+      { authorization: ADMIN_KEY },
+      { authorization: 'Basic YWRtaW46YWRtaW4=' },
+    ]) {
       expectProblem(
-        await h.app.inject({ method: 'POST', url: '/v1/api-keys', headers, payload: { name: 'x', scope: 'admin' } }),
+        await h.app.inject({
+          method: 'POST',
+          url: '/v1/api-keys',
+          headers,
+          payload: { name: 'x', scope: 'admin' },
+        }),
         401,
       )
       expectProblem(await h.app.inject({ method: 'GET', url: '/v1/api-keys', headers }), 401)
@@ -135,26 +162,41 @@ describe('API keys', () => {
 
   it('revokes a key: 204, then it answers 401 at once and is no longer listed', async () => {
     const made = (await createKey({ name: 'leaving clerk', scope: 'staff' })).json()
-    expect((await h.app.inject({ method: 'GET', url: '/v1/cases', headers: bearer(made.key) })).statusCode).toBe(200)
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/v1/cases', headers: bearer(made.key) })).statusCode,
+    ).toBe(200)
 
-    const del = await h.app.inject({ method: 'DELETE', url: `/v1/api-keys/${made.id}`, headers: await h.auth() })
+    const del = await h.app.inject({
+      method: 'DELETE',
+      url: `/v1/api-keys/${made.id}`,
+      headers: await h.auth(),
+    })
     expect(del.statusCode).toBe(204)
     expect(del.body).toBe('')
 
     expectProblem(await h.app.inject({ method: 'GET', url: '/v1/cases', headers: bearer(made.key) }), 401)
     expectProblem(
-      await h.app.inject({ method: 'POST', url: '/v1/cases', headers: bearer(made.key), payload: bilash.case }),
+      await h.app.inject({
+        method: 'POST',
+        url: '/v1/cases',
+        headers: bearer(made.key),
+        payload: bilash.case,
+      }),
       401,
     )
     expect((await listAllKeys()).map((k) => k.id)).not.toContain(made.id)
     // Revoking twice: the key is gone.
-    expectProblem(await h.app.inject({ method: 'DELETE', url: `/v1/api-keys/${made.id}`, headers: await h.auth() }), 404)
+    expectProblem(
+      await h.app.inject({ method: 'DELETE', url: `/v1/api-keys/${made.id}`, headers: await h.auth() }),
+      404,
+    )
   })
 
   it('a revoked admin key can no longer manage keys', async () => {
     const admin = (await createKey({ name: 'temp admin', scope: 'admin' })).json()
     expect(
-      (await h.app.inject({ method: 'DELETE', url: `/v1/api-keys/${admin.id}`, headers: await h.auth() })).statusCode,
+      (await h.app.inject({ method: 'DELETE', url: `/v1/api-keys/${admin.id}`, headers: await h.auth() }))
+        .statusCode,
     ).toBe(204)
     const before = await listAllKeys()
     expectProblem(await createKey({ name: 'ghost', scope: 'admin' }, bearer(admin.key)), 401)
@@ -164,7 +206,10 @@ describe('API keys', () => {
 
   it('answers 404 when deleting an unknown key', async () => {
     const headers = await h.auth()
-    expectProblem(await h.app.inject({ method: 'DELETE', url: '/v1/api-keys/key_doesnotexist', headers }), 404)
+    expectProblem(
+      await h.app.inject({ method: 'DELETE', url: '/v1/api-keys/key_doesnotexist', headers }),
+      404,
+    )
     const kase = (
       await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })
     ).json()
@@ -189,7 +234,10 @@ describe('API keys', () => {
     }
     expect(await listAllKeys()).toEqual(before)
     // The key a client tried to choose does not work.
-    expectProblem(await h.app.inject({ method: 'GET', url: '/v1/cases', headers: bearer('my-own-chosen-key') }), 401)
+    expectProblem(
+      await h.app.inject({ method: 'GET', url: '/v1/cases', headers: bearer('my-own-chosen-key') }),
+      401,
+    )
   })
 
   it('pages the key list with limit and cursor', async () => {
@@ -211,6 +259,9 @@ describe('API keys', () => {
     } while (cursor !== null)
     expect(seen).toEqual(all.map((k) => k.id))
     expect(new Set(seen).size).toBe(seen.length)
-    expectProblem(await h.app.inject({ method: 'GET', url: '/v1/api-keys?limit=0', headers: await h.auth() }), 400)
+    expectProblem(
+      await h.app.inject({ method: 'GET', url: '/v1/api-keys?limit=0', headers: await h.auth() }),
+      400,
+    )
   })
 })

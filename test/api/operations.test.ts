@@ -20,7 +20,11 @@ function expectProblem(res: Res, status: number) {
 
 /** Brings a deliberately closed connection back, whatever state it is in. */
 async function reconnect(redis: Harness['redis']) {
-  await eventually(() => (['ready', 'end', 'wait'].includes(redis.status) ? true : undefined), 5000, 'a settled connection')
+  await eventually(
+    () => (['ready', 'end', 'wait'].includes(redis.status) ? true : undefined),
+    5000,
+    'a settled connection',
+  )
   if (redis.status !== 'ready') await redis.connect()
 }
 

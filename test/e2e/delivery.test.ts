@@ -12,7 +12,11 @@ let receiver: Receiver
 beforeAll(async () => {
   smtp = await startSmtpSink()
   receiver = await startReceiver()
-  h = await startHarness({ name: 'e2e-delivery', workers: true, env: { SMTP_URL: smtp.url, RETRY_SCHEDULE: '100ms,200ms,300ms' } })
+  h = await startHarness({
+    name: 'e2e-delivery',
+    workers: true,
+    env: { SMTP_URL: smtp.url, RETRY_SCHEDULE: '100ms,200ms,300ms' },
+  })
 })
 afterAll(async () => {
   await h.close()
@@ -21,19 +25,41 @@ afterAll(async () => {
 })
 
 const staff = () => h.auth('staff')
-type Delivery = { id: string; status: string; attempts: { statusCode?: number; error?: string }[]; eventType: string; channel: string }
-const getDelivery = async (id: string): Promise<Delivery> => (await h.app.inject({ method: 'GET', url: `/v1/deliveries/${id}`, headers: await staff() })).json()
+type Delivery = {
+  id: string
+  status: string
+  attempts: { statusCode?: number; error?: string }[]
+  eventType: string
+  channel: string
+}
+const getDelivery = async (id: string): Promise<Delivery> =>
+  (await h.app.inject({ method: 'GET', url: `/v1/deliveries/${id}`, headers: await staff() })).json()
 const settled = (id: string) =>
-  eventually(async () => {
-    const d = await getDelivery(id)
-    return d.status === 'succeeded' || d.status === 'failed' ? d : undefined
-  }, 10_000, `delivery ${id} to settle`)
+  eventually(
+    async () => {
+      const d = await getDelivery(id)
+      return d.status === 'succeeded' || d.status === 'failed' ? d : undefined
+    },
+    10_000,
+    `delivery ${id} to settle`,
+  )
 
 describe('webhook retries', () => {
   it('retries a failing receiver with one webhook-id, ends failed, then succeeds on redeliver', async () => {
-    const endpoint = (await h.app.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: await staff(), payload: { url: `${receiver.url}/failing` } })).json()
+    const endpoint = (
+      await h.app.inject({
+        method: 'POST',
+        url: '/v1/webhook-endpoints',
+        headers: await staff(),
+        payload: { url: `${receiver.url}/failing` },
+      })
+    ).json()
     receiver.setResponse((hook) => (hook.body.includes('webhook.test') ? 500 : 200))
-    const test = await h.app.inject({ method: 'POST', url: `/v1/webhook-endpoints/${endpoint.id}/test`, headers: await staff() })
+    const test = await h.app.inject({
+      method: 'POST',
+      url: `/v1/webhook-endpoints/${endpoint.id}/test`,
+      headers: await staff(),
+    })
     expect(test.statusCode).toBe(202)
     const { deliveryId } = test.json()
 
@@ -46,44 +72,106 @@ describe('webhook retries', () => {
     expect(new Set(tries.map((t) => t.headers['webhook-id']))).toEqual(new Set([deliveryId]))
 
     receiver.setResponse(() => 200)
-    const redeliver = await h.app.inject({ method: 'POST', url: `/v1/deliveries/${deliveryId}/redeliver`, headers: await staff() })
+    const redeliver = await h.app.inject({
+      method: 'POST',
+      url: `/v1/deliveries/${deliveryId}/redeliver`,
+      headers: await staff(),
+    })
     expect(redeliver.statusCode).toBe(202)
     const succeeded = await settled(deliveryId)
     expect(succeeded.status).toBe('succeeded')
     expect(succeeded.attempts).toHaveLength(5)
-    const last = receiver.ofType('webhook.test').filter((r) => r.headers['webhook-id'] === deliveryId).at(-1)
+    const last = receiver
+      .ofType('webhook.test')
+      .filter((r) => r.headers['webhook-id'] === deliveryId)
+      .at(-1)
     expect(last?.headers['webhook-id']).toBe(deliveryId)
-    expect(() => new Webhook(endpoint.secret).verify(last?.body ?? '', last?.headers as Record<string, string>)).not.toThrow()
+    expect(() =>
+      new Webhook(endpoint.secret).verify(last?.body ?? '', last?.headers as Record<string, string>),
+    ).not.toThrow()
   })
 
   it('signs with both secrets for a day after rotation', async () => {
     receiver.setResponse(() => 200)
-    const endpoint = (await h.app.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: await staff(), payload: { url: `${receiver.url}/rotated` } })).json()
-    const { secret } = (await h.app.inject({ method: 'POST', url: `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, headers: await staff() })).json()
-    const { deliveryId } = (await h.app.inject({ method: 'POST', url: `/v1/webhook-endpoints/${endpoint.id}/test`, headers: await staff() })).json()
+    const endpoint = (
+      await h.app.inject({
+        method: 'POST',
+        url: '/v1/webhook-endpoints',
+        headers: await staff(),
+        payload: { url: `${receiver.url}/rotated` },
+      })
+    ).json()
+    const { secret } = (
+      await h.app.inject({
+        method: 'POST',
+        url: `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`,
+        headers: await staff(),
+      })
+    ).json()
+    const { deliveryId } = (
+      await h.app.inject({
+        method: 'POST',
+        url: `/v1/webhook-endpoints/${endpoint.id}/test`,
+        headers: await staff(),
+      })
+    ).json()
     await settled(deliveryId)
     const hook = receiver.received.find((r) => r.headers['webhook-id'] === deliveryId)
     expect(String(hook?.headers['webhook-signature']).split(' ')).toHaveLength(2)
-    for (const s of [secret, endpoint.secret]) expect(() => new Webhook(s).verify(hook?.body ?? '', hook?.headers as Record<string, string>)).not.toThrow()
+    for (const s of [secret, endpoint.secret])
+      expect(() =>
+        new Webhook(s).verify(hook?.body ?? '', hook?.headers as Record<string, string>),
+      ).not.toThrow()
   })
 })
 
 describe('email delivery', () => {
   it('retries an SMTP 4xx and fails at once on a 5xx', async () => {
-    const kase = (await h.app.inject({ method: 'POST', url: '/v1/cases', headers: await staff(), payload: bilash.case })).json()
-    const hearing = (await h.app.inject({ method: 'POST', url: `/v1/cases/${kase.id}/hearings`, headers: await staff(), payload: bilash.hearing })).json()
+    const kase = (
+      await h.app.inject({ method: 'POST', url: '/v1/cases', headers: await staff(), payload: bilash.case })
+    ).json()
+    const hearing = (
+      await h.app.inject({
+        method: 'POST',
+        url: `/v1/cases/${kase.id}/hearings`,
+        headers: await staff(),
+        payload: bilash.hearing,
+      })
+    ).json()
     let refusals = 2
-    smtp.setReply((to) => (to === 'greylisted@example.org' && refusals-- > 0 ? 450 : to === 'nobody@example.org' ? 550 : undefined))
+    smtp.setReply((to) =>
+      to === 'greylisted@example.org' && refusals-- > 0 ? 450 : to === 'nobody@example.org' ? 550 : undefined,
+    )
     for (const email of ['greylisted@example.org', 'nobody@example.org'])
-      await h.app.inject({ method: 'POST', url: `/v1/hearings/${hearing.id}/subscriptions`, headers: await staff(), payload: { email } })
-    await h.app.inject({ method: 'POST', url: `/v1/hearings/${hearing.id}/cancel`, headers: await staff(), payload: {} })
+      await h.app.inject({
+        method: 'POST',
+        url: `/v1/hearings/${hearing.id}/subscriptions`,
+        headers: await staff(),
+        payload: { email },
+      })
+    await h.app.inject({
+      method: 'POST',
+      url: `/v1/hearings/${hearing.id}/cancel`,
+      headers: await staff(),
+      payload: {},
+    })
 
-    const list = await eventually(async () => {
-      const items: (Delivery & { target: string })[] = (
-        await h.app.inject({ method: 'GET', url: `/v1/deliveries?hearingId=${hearing.id}&channel=email`, headers: await staff() })
-      ).json().items
-      return items.length === 2 && items.every((d) => d.status === 'succeeded' || d.status === 'failed') ? items : undefined
-    }, 10_000, 'both emails to settle')
+    const list = await eventually(
+      async () => {
+        const items: (Delivery & { target: string })[] = (
+          await h.app.inject({
+            method: 'GET',
+            url: `/v1/deliveries?hearingId=${hearing.id}&channel=email`,
+            headers: await staff(),
+          })
+        ).json().items
+        return items.length === 2 && items.every((d) => d.status === 'succeeded' || d.status === 'failed')
+          ? items
+          : undefined
+      },
+      10_000,
+      'both emails to settle',
+    )
     const greylisted = list.find((d) => d.target === 'greylisted@example.org')
     const nobody = list.find((d) => d.target === 'nobody@example.org')
     expect(greylisted).toMatchObject({ status: 'succeeded' })
@@ -97,25 +185,57 @@ describe('email delivery', () => {
 
 describe('self-service subscription', () => {
   it('confirms through the link in the email and unsubscribes in one click', async () => {
-    const kase = (await h.app.inject({ method: 'POST', url: '/v1/cases', headers: await staff(), payload: bilash.case })).json()
-    const hearing = (await h.app.inject({ method: 'POST', url: `/v1/cases/${kase.id}/hearings`, headers: await staff(), payload: bilash.hearing })).json()
-    const requested = await h.app.inject({ method: 'POST', url: `/v1/hearings/${hearing.id}/subscriptions`, payload: { email: 'lawyer@example.org' } })
+    const kase = (
+      await h.app.inject({ method: 'POST', url: '/v1/cases', headers: await staff(), payload: bilash.case })
+    ).json()
+    const hearing = (
+      await h.app.inject({
+        method: 'POST',
+        url: `/v1/cases/${kase.id}/hearings`,
+        headers: await staff(),
+        payload: bilash.hearing,
+      })
+    ).json()
+    const requested = await h.app.inject({
+      method: 'POST',
+      url: `/v1/hearings/${hearing.id}/subscriptions`,
+      payload: { email: 'lawyer@example.org' },
+    })
     expect(requested.statusCode).toBe(202)
     expect(requested.json().status).toBe('pending')
 
     const confirmation = await eventually(() => smtp.to('lawyer@example.org')[0], 5000, 'confirmation email')
-    const link = /http:\/\/courtbell\.test(\/subscriptions\/confirm\?token=[^\s"<>]+)/.exec(confirmation.mail.text ?? '')?.[1]
+    const link = /http:\/\/courtbell\.test(\/subscriptions\/confirm\?token=[^\s"<>]+)/.exec(
+      confirmation.mail.text ?? '',
+    )?.[1]
     expect(link).toBeDefined()
     const page = await h.app.inject({ method: 'GET', url: link as string })
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toMatch(/text\/html/)
-    const active = (await h.app.inject({ method: 'GET', url: `/v1/subscriptions?hearingId=${hearing.id}`, headers: await staff() })).json().items[0]
+    const active = (
+      await h.app.inject({
+        method: 'GET',
+        url: `/v1/subscriptions?hearingId=${hearing.id}`,
+        headers: await staff(),
+      })
+    ).json().items[0]
     expect(active.status).toBe('active')
 
     // The lawyer now gets notices; the one-click link in the notice unsubscribes.
-    await h.app.inject({ method: 'PATCH', url: `/v1/hearings/${hearing.id}`, headers: await staff(), payload: { startsAt: '2026-12-15T10:00' } })
-    const notice = await eventually(() => smtp.to('lawyer@example.org').find((m) => /moved/i.test(m.mail.subject ?? '')), 5000, 'reschedule notice')
-    const unsubscribe = /<http:\/\/courtbell\.test(\/unsubscribe\?token=[^>]+)>/.exec(rawHeader(notice, 'List-Unsubscribe') ?? '')?.[1]
+    await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/hearings/${hearing.id}`,
+      headers: await staff(),
+      payload: { startsAt: '2026-12-15T10:00' },
+    })
+    const notice = await eventually(
+      () => smtp.to('lawyer@example.org').find((m) => /moved/i.test(m.mail.subject ?? '')),
+      5000,
+      'reschedule notice',
+    )
+    const unsubscribe = /<http:\/\/courtbell\.test(\/unsubscribe\?token=[^>]+)>/.exec(
+      rawHeader(notice, 'List-Unsubscribe') ?? '',
+    )?.[1]
     const oneClick = await h.app.inject({
       method: 'POST',
       url: unsubscribe as string,
@@ -123,11 +243,22 @@ describe('self-service subscription', () => {
       payload: 'List-Unsubscribe=One-Click',
     })
     expect(oneClick.statusCode).toBe(200)
-    const after = (await h.app.inject({ method: 'GET', url: `/v1/subscriptions?hearingId=${hearing.id}`, headers: await staff() })).json().items[0]
+    const after = (
+      await h.app.inject({
+        method: 'GET',
+        url: `/v1/subscriptions?hearingId=${hearing.id}`,
+        headers: await staff(),
+      })
+    ).json().items[0]
     expect(after.status).toBe('unsubscribed')
 
     const before = smtp.to('lawyer@example.org').length
-    await h.app.inject({ method: 'POST', url: `/v1/hearings/${hearing.id}/cancel`, headers: await staff(), payload: {} })
+    await h.app.inject({
+      method: 'POST',
+      url: `/v1/hearings/${hearing.id}/cancel`,
+      headers: await staff(),
+      payload: {},
+    })
     await new Promise((r) => setTimeout(r, 1000))
     expect(smtp.to('lawyer@example.org')).toHaveLength(before)
   })

@@ -39,7 +39,12 @@ const almatyIn = (seconds: number) =>
 async function hearingWithLawyer(email: string, startsInSeconds: number) {
   const headers = await h.auth('staff')
   const hearing = (
-    await h.app.inject({ method: 'POST', url: `/v1/cases/${caseId}/hearings`, headers, payload: { title: `${email} hearing`, startsAt: almatyIn(startsInSeconds) } })
+    await h.app.inject({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/hearings`,
+      headers,
+      payload: { title: `${email} hearing`, startsAt: almatyIn(startsInSeconds) },
+    })
   ).json()
   const sub = await h.app.inject({
     method: 'POST',
@@ -51,16 +56,26 @@ async function hearingWithLawyer(email: string, startsInSeconds: number) {
   return hearing as { id: string; startsAtUtc: string; version: number }
 }
 
-const remindersFor = (hearingId: string) => receiver.ofType('hearing.reminder').filter((r) => r.json.data.hearing.id === hearingId)
-const verify = (body: string, headers: Record<string, unknown>) => new Webhook(secret).verify(body, headers as Record<string, string>)
+const remindersFor = (hearingId: string) =>
+  receiver.ofType('hearing.reminder').filter((r) => r.json.data.hearing.id === hearingId)
+const verify = (body: string, headers: Record<string, unknown>) =>
+  new Webhook(secret).verify(body, headers as Record<string, string>)
 
 describe('reminders, end to end', () => {
   it('delivers the reminder email and the signed webhook within a second of the moment', async () => {
     const hearing = await hearingWithLawyer('on-time@example.org', 6)
     const dueAt = Date.parse(hearing.startsAtUtc) - 3000
 
-    const [hook] = await eventually(() => (remindersFor(hearing.id).length ? remindersFor(hearing.id) : undefined), 12_000, 'reminder webhook')
-    const [mail] = await eventually(() => (smtp.to('on-time@example.org').length ? smtp.to('on-time@example.org') : undefined), 12_000, 'reminder email')
+    const [hook] = await eventually(
+      () => (remindersFor(hearing.id).length ? remindersFor(hearing.id) : undefined),
+      12_000,
+      'reminder webhook',
+    )
+    const [mail] = await eventually(
+      () => (smtp.to('on-time@example.org').length ? smtp.to('on-time@example.org') : undefined),
+      12_000,
+      'reminder email',
+    )
     for (const arrival of [hook?.receivedAt, mail?.receivedAt]) {
       expect(arrival).toBeGreaterThanOrEqual(dueAt)
       expect(arrival).toBeLessThan(dueAt + 1000)
@@ -76,16 +91,28 @@ describe('reminders, end to end', () => {
     expect(m?.text).toContain('Europe/Berlin')
     expect(m?.html).toContain('<')
     expect(m?.messageId).toMatch(/^<dlv_[a-f0-9]+@courtbell\.test>$/)
-    expect(rawHeader(mail as never, 'List-Unsubscribe')).toMatch(/^<http:\/\/courtbell\.test\/unsubscribe\?token=.+>$/)
+    expect(rawHeader(mail as never, 'List-Unsubscribe')).toMatch(
+      /^<http:\/\/courtbell\.test\/unsubscribe\?token=.+>$/,
+    )
     expect(rawHeader(mail as never, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click')
 
     const deliveries = (
-      await h.app.inject({ method: 'GET', url: `/v1/deliveries?hearingId=${hearing.id}`, headers: await h.auth('staff') })
+      await h.app.inject({
+        method: 'GET',
+        url: `/v1/deliveries?hearingId=${hearing.id}`,
+        headers: await h.auth('staff'),
+      })
     ).json().items as { eventType: string; status: string; attempts: unknown[] }[]
     const reminderDeliveries = deliveries.filter((d) => d.eventType === 'hearing.reminder')
     expect(reminderDeliveries).toHaveLength(2)
     await eventually(async () => {
-      const items = (await h.app.inject({ method: 'GET', url: `/v1/deliveries?hearingId=${hearing.id}`, headers: await h.auth('staff') })).json().items
+      const items = (
+        await h.app.inject({
+          method: 'GET',
+          url: `/v1/deliveries?hearingId=${hearing.id}`,
+          headers: await h.auth('staff'),
+        })
+      ).json().items
       return items.every((d: { status: string }) => d.status === 'succeeded') ? true : undefined
     })
   })
@@ -93,11 +120,20 @@ describe('reminders, end to end', () => {
   it('moves the reminder when the hearing moves, and the old moment stays silent', async () => {
     const hearing = await hearingWithLawyer('moved@example.org', 6)
     const oldDue = Date.parse(hearing.startsAtUtc) - 3000
-    const patched = await h.app.inject({ method: 'PATCH', url: `/v1/hearings/${hearing.id}`, headers: await h.auth('staff'), payload: { startsAt: almatyIn(10) } })
+    const patched = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/hearings/${hearing.id}`,
+      headers: await h.auth('staff'),
+      payload: { startsAt: almatyIn(10) },
+    })
     expect(patched.json().version).toBe(2)
     const newDue = Date.parse(patched.json().startsAtUtc) - 3000
 
-    const [hook] = await eventually(() => (remindersFor(hearing.id).length ? remindersFor(hearing.id) : undefined), 15_000, 'moved reminder')
+    const [hook] = await eventually(
+      () => (remindersFor(hearing.id).length ? remindersFor(hearing.id) : undefined),
+      15_000,
+      'moved reminder',
+    )
     expect(hook?.receivedAt).toBeGreaterThanOrEqual(newDue)
     expect(hook?.receivedAt).toBeLessThan(newDue + 1000)
     expect(hook?.json.data.hearing.version).toBe(2)
@@ -106,7 +142,9 @@ describe('reminders, end to end', () => {
     expect(remindersFor(hearing.id)).toHaveLength(1)
     expect(oldDue).toBeLessThan(newDue)
 
-    const rescheduled = receiver.ofType('hearing.rescheduled').find((r) => r.json.data.hearing.id === hearing.id)
+    const rescheduled = receiver
+      .ofType('hearing.rescheduled')
+      .find((r) => r.json.data.hearing.id === hearing.id)
     expect(rescheduled?.json.data.previous.startsAtUtc).toBe(hearing.startsAtUtc)
     const mails = smtp.to('moved@example.org').map((m) => m.mail.subject ?? '')
     expect(mails.filter((s) => s.startsWith('Reminder'))).toHaveLength(1)
@@ -115,24 +153,48 @@ describe('reminders, end to end', () => {
 
   it('silences the reminder when the hearing is cancelled, and tells the lawyer', async () => {
     const hearing = await hearingWithLawyer('cancelled@example.org', 5)
-    const cancel = await h.app.inject({ method: 'POST', url: `/v1/hearings/${hearing.id}/cancel`, headers: await h.auth('staff'), payload: { reason: 'Judge ill' } })
+    const cancel = await h.app.inject({
+      method: 'POST',
+      url: `/v1/hearings/${hearing.id}/cancel`,
+      headers: await h.auth('staff'),
+      payload: { reason: 'Judge ill' },
+    })
     expect(cancel.json().status).toBe('cancelled')
-    await eventually(() => smtp.to('cancelled@example.org').find((m) => /cancelled/i.test(m.mail.subject ?? '')), 5000, 'cancellation email')
+    await eventually(
+      () => smtp.to('cancelled@example.org').find((m) => /cancelled/i.test(m.mail.subject ?? '')),
+      5000,
+      'cancellation email',
+    )
     await new Promise((r) => setTimeout(r, Date.parse(hearing.startsAtUtc) - 3000 - Date.now() + 1500))
     expect(remindersFor(hearing.id)).toHaveLength(0)
-    expect(smtp.to('cancelled@example.org').filter((m) => m.mail.subject?.startsWith('Reminder'))).toHaveLength(0)
+    expect(
+      smtp.to('cancelled@example.org').filter((m) => m.mail.subject?.startsWith('Reminder')),
+    ).toHaveLength(0)
     expect(receiver.ofType('hearing.cancelled').some((r) => r.json.data.hearing.id === hearing.id)).toBe(true)
   })
 
   it('announces the ruling to the NGO and the lawyer the moment staff record it', async () => {
     const hearing = await hearingWithLawyer('ruling@example.org', 3600)
     const recorded = Date.now()
-    await h.app.inject({ method: 'POST', url: `/v1/hearings/${hearing.id}/outcome`, headers: await h.auth('staff'), payload: { summary: 'Petition refused' } })
-    const hook = await eventually(() => receiver.ofType('hearing.decided').find((r) => r.json.data.hearing.id === hearing.id), 5000, 'decided webhook')
+    await h.app.inject({
+      method: 'POST',
+      url: `/v1/hearings/${hearing.id}/outcome`,
+      headers: await h.auth('staff'),
+      payload: { summary: 'Petition refused' },
+    })
+    const hook = await eventually(
+      () => receiver.ofType('hearing.decided').find((r) => r.json.data.hearing.id === hearing.id),
+      5000,
+      'decided webhook',
+    )
     expect(hook.json.data.hearing.outcome.summary).toBe('Petition refused')
     expect(hook.receivedAt - recorded).toBeLessThan(2000)
     expect(() => verify(hook.body, hook.headers)).not.toThrow()
-    const mail = await eventually(() => smtp.to('ruling@example.org').find((m) => /decision/i.test(m.mail.subject ?? '')), 5000, 'decision email')
+    const mail = await eventually(
+      () => smtp.to('ruling@example.org').find((m) => /decision/i.test(m.mail.subject ?? '')),
+      5000,
+      'decision email',
+    )
     expect(mail.mail.text).toContain('Petition refused')
   })
 })

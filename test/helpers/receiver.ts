@@ -1,7 +1,12 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export type ReceivedHook = { headers: http.IncomingHttpHeaders; body: string; json: { type: string; timestamp: string; data: Record<string, any> }; receivedAt: number }
+export type ReceivedHook = {
+  headers: http.IncomingHttpHeaders
+  body: string
+  json: { type: string; timestamp: string; data: Record<string, any> }
+  receivedAt: number
+}
 
 /** A real HTTP receiver on loopback that records every webhook; `respond` decides the status code. */
 export async function startReceiver() {

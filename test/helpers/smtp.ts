@@ -20,7 +20,9 @@ export async function startSmtpSink() {
       rcptCount++
       const code = reply(address.address)
       if (code === undefined) return callback()
-      const err = Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: code })
+      const err = Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), {
+        responseCode: code,
+      })
       callback(err)
     },
     onData(stream, _session, callback) {
@@ -53,5 +55,8 @@ export type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>
 /** A header as the raw line says it (mailparser folds List-* headers into one structured value). */
 export function rawHeader(mail: ReceivedMail, name: string): string | undefined {
   const line = mail.rawHeaders.find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
-  return line?.slice(name.length + 1).replace(/\r?\n\s+/g, ' ').trim()
+  return line
+    ?.slice(name.length + 1)
+    .replace(/\r?\n\s+/g, ' ')
+    .trim()
 }

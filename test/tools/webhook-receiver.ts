@@ -24,8 +24,13 @@ http
           verdict = `SIGNATURE INVALID: ${(err as Error).message}`
         }
       }
-      const event = JSON.parse(body) as { type: string; data: { hearing?: { title: string; startsAtUtc: string } } }
-      console.log(`\n${new Date().toISOString()}  ${event.type}  webhook-id=${req.headers['webhook-id']}  ${verdict}`)
+      const event = JSON.parse(body) as {
+        type: string
+        data: { hearing?: { title: string; startsAtUtc: string } }
+      }
+      console.log(
+        `\n${new Date().toISOString()}  ${event.type}  webhook-id=${req.headers['webhook-id']}  ${verdict}`,
+      )
       console.log(JSON.stringify(event, null, 2))
       res.writeHead(204).end()
     })
