@@ -18,6 +18,10 @@ export type Config = Readonly<{
     reconcileIntervalMs: number
   }>
   shutdownGraceMs: number
+  /** How long a worker's claim on a job lasts; a crashed worker's jobs are picked up after this. */
+  jobLockMs: number
+  /** Fault tests only: the crash point at which the process kills itself (src/crash-point.ts). */
+  crashAt: string | undefined
   dataDir: string
   logLevel: string
 }>
@@ -134,6 +138,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 1000, 86_400_000),
     },
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 0, 600_000),
+    jobLockMs: int('JOB_LOCK_MS', 1000, 600_000),
+    crashAt: get('CRASH_AT'),
     dataDir,
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   }

@@ -19,6 +19,7 @@ import { hearingRoutes } from './hearings/hearing.routes.js'
 import { keyRoutes } from './keys/key.routes.js'
 import { isRedisUnavailable } from './redis.js'
 import type { Services } from './services.js'
+import { statsRoutes } from './stats.routes.js'
 import { subscriptionRoutes } from './subscriptions/subscription.routes.js'
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv
@@ -137,6 +138,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     fanOut: services.fanOut,
     config,
     log,
+  })
+  await app.register(statsRoutes, {
+    store: services.store,
+    deliveries: services.deliveries,
+    queues: services.queues,
   })
   await app.register(deliveryRoutes, {
     deliveries: services.deliveries,

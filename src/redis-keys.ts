@@ -11,6 +11,8 @@ export function createKeys(prefix: string) {
     subscriptionByEmail: k('sub-by-email'),
     reminderJobs: (hearingId: string) => k('reminder-jobs', hearingId),
     eventOutbox: k('event-outbox'),
+    deliveryStats: k('stats', 'deliveries'),
+    lock: (name: string) => k('lock', name),
     tokenSecret: k('secret', 'tokens'),
     rate: (bucket: string) => k('rate', bucket),
     idempotency: (scope: string) => k('idem', scope),

@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js'
 import { createCaseStore } from './cases/case.store.js'
+import { createCrashPoint } from './crash-point.js'
 import { createDeliveryStore } from './deliveries/delivery.store.js'
 import { createFanOut } from './deliveries/fanout.js'
 import { createEndpointStore } from './endpoints/endpoint.store.js'
@@ -43,6 +44,7 @@ export async function createServices({
   const fanOut = createFanOut({ deliveries, followers, queues })
   const tokens = createTokens(await loadTokenSecret(store))
   const rateLimit = createRateLimiter(store)
+  const crashPoint = createCrashPoint(config.crashAt)
   return {
     config,
     log,
@@ -60,7 +62,8 @@ export async function createServices({
     tokens,
     rateLimit,
     fireReminder: createReminderFiring({ store, followers, fanOut, log }),
-    hearingService: createHearingService({ hearings, scheduler, queues, config, log }),
+    crashPoint,
+    hearingService: createHearingService({ hearings, cases, scheduler, queues, config, log, crashPoint }),
     subscriptionService: createSubscriptionService({
       store,
       subscriptions,

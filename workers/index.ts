@@ -31,6 +31,11 @@ export function startWorkers(
       connection: opts.connection,
       prefix,
       concurrency: CONCURRENCY[name],
+      // A killed worker's jobs go back to the queue once their lock lapses; a job may stall a few times
+      // (several crashes in a row) before BullMQ gives up on it.
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.jobLockMs,
+      maxStalledCount: 5,
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
           retryDelay(

@@ -76,9 +76,9 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<Options> = async (
       const delivery = await mustSee(req.principal, req.params.id)
       if (delivery.status === 'pending' || delivery.status === 'retrying')
         throw conflict(`Delivery ${delivery.id} is still ${delivery.status}; wait for it to finish`)
-      const next = await deliveries.setStatus(delivery, 'pending', new Date().toISOString())
-      // A new job id: the finished job may still be kept under the delivery's own id.
-      const jobId = `${delivery.id}_r${next.attempts.length}_${Date.now()}`
+      // A new job id: the finished job may still be kept under the old one.
+      const jobId = `${delivery.id}_r${delivery.attempts.length}_${Date.now()}`
+      const next = await deliveries.setStatus(delivery, 'pending', new Date().toISOString(), jobId)
       if (delivery.channel === 'email')
         await queues.email.add('email', { deliveryId: delivery.id }, { jobId })
       else await queues.webhook.add('webhook', { deliveryId: delivery.id }, { jobId })

@@ -34,7 +34,8 @@ export const Delivery = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
-export type Delivery = Static<typeof Delivery>
+/** jobId: the BullMQ job that carries the delivery now (internal; a redelivery gets a new one). */
+export type Delivery = Static<typeof Delivery> & { jobId?: string }
 
 export const DeliveryListQuery = Type.Object(
   {

@@ -24,11 +24,6 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
   cases: CaseStore
   service: HearingService
 }> = async (app, { hearings, cases, service }) => {
-  const withCase = async (id: string) => {
-    const hearing = await hearings.mustGet(id)
-    return { hearing, kase: await cases.mustGet(hearing.caseId) }
-  }
-
   app.post(
     '/v1/cases/:caseId/hearings',
     {
@@ -83,8 +78,7 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
       schema: { tags: ['hearings'], params: IdParams, body: HearingPatch, response: { 200: Hearing } },
     },
     async (req) => {
-      const { hearing, kase } = await withCase(req.params.id)
-      return service.update(hearing, kase, req.body)
+      return service.update(req.params.id, req.body)
     },
   )
 
@@ -99,8 +93,7 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req) => {
-      const { hearing, kase } = await withCase(req.params.id)
-      return service.cancel(hearing, kase, req.body.reason ?? null)
+      return service.cancel(req.params.id, req.body.reason ?? null)
     },
   )
 
@@ -111,8 +104,7 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
       schema: { tags: ['hearings'], params: IdParams, body: HearingOutcome, response: { 200: Hearing } },
     },
     async (req) => {
-      const { hearing, kase } = await withCase(req.params.id)
-      return service.decide(hearing, kase, req.body)
+      return service.decide(req.params.id, req.body)
     },
   )
 }

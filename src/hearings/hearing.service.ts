@@ -1,5 +1,7 @@
 import type { Config } from '../../config/index.js'
 import type { Case } from '../cases/case.schema.js'
+import type { CaseStore } from '../cases/case.store.js'
+import type { CrashPoint } from '../crash-point.js'
 import { AppError, badRequest, conflict } from '../errors.js'
 import { type EventRecord, hearingEvent } from '../events/event.js'
 import { newId } from '../ids.js'
@@ -12,6 +14,8 @@ import type { HearingStore } from './hearing.store.js'
 
 type Deps = {
   hearings: HearingStore
+  cases: CaseStore
+  crashPoint: CrashPoint
   scheduler: Scheduler
   queues: Pick<Queues, 'events'>
   config: Pick<Config, 'reminders'>
@@ -19,7 +23,7 @@ type Deps = {
 }
 
 /** Every change to a hearing: validate, write it with its event in one step, then queue the event and re-plan reminders. */
-export function createHearingService({ hearings, scheduler, queues, config, log }: Deps) {
+export function createHearingService({ hearings, cases, scheduler, queues, config, log, crashPoint }: Deps) {
   function resolveTime(startsAt: string, timeZone: string) {
     const parsed = parseHearingTime(startsAt, timeZone, config.reminders.courtDayStart)
     if (!isTimeProblem(parsed)) return parsed
@@ -39,6 +43,27 @@ export function createHearingService({ hearings, scheduler, queues, config, log 
     } catch (err) {
       log.warn({ err, hearingId: hearing.id }, 'scheduling deferred to the reconciler')
     }
+  }
+
+  /**
+   * Read, change, compare-and-set: two replicas changing one hearing at once cannot both win (one re-reads
+   * and re-applies its change to the other's result), so versions never fork.
+   */
+  async function change(
+    id: string,
+    apply: (current: Hearing, kase: Case) => { next: Hearing; event: EventRecord | undefined },
+  ): Promise<Hearing> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await hearings.mustGet(id)
+      const kase = await cases.mustGet(current.caseId)
+      const { next, event } = apply(current, kase)
+      if (await hearings.save(next, current, event)) {
+        crashPoint('after-hearing-write')
+        await afterWrite(next, event)
+        return next
+      }
+    }
+    throw conflict(`Hearing ${id} is being changed by someone else; try again`)
   }
 
   function mustBeScheduled(hearing: Hearing, action: string) {
@@ -68,79 +93,63 @@ export function createHearingService({ hearings, scheduler, queues, config, log 
       }
       const event = hearingEvent('hearing.scheduled', hearing, kase)
       await hearings.save(hearing, undefined, event)
+      crashPoint('after-hearing-write')
       await afterWrite(hearing, event)
       return hearing
     },
 
-    async update(current: Hearing, kase: Case, patch: HearingPatch): Promise<Hearing> {
-      const timeZone = patch.timeZone ?? current.timeZone
-      const time = resolveTime(patch.startsAt ?? current.startsAt, timeZone)
-      const moved =
-        time.startsAtUtc !== current.startsAtUtc ||
-        time.startsAt !== current.startsAt ||
-        timeZone !== current.timeZone
-      if (moved) mustBeScheduled(current, 'moved')
-      const next: Hearing = {
-        ...current,
-        ...(patch.title !== undefined ? { title: patch.title } : {}),
-        ...(patch.location !== undefined ? { location: patch.location } : {}),
-        ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
-        ...time,
-        timeZone,
-        version: moved ? current.version + 1 : current.version,
-        updatedAt: new Date().toISOString(),
-      }
-      const { startsAt, startsAtUtc, allDay } = current
-      const event = moved
-        ? hearingEvent('hearing.rescheduled', next, kase, {
-            startsAt,
-            timeZone: current.timeZone,
-            startsAtUtc,
-            allDay,
-          })
-        : undefined
-      await hearings.save(next, current, event)
-      await afterWrite(next, event)
-      return next
-    },
+    update: (id: string, patch: HearingPatch) =>
+      change(id, (current, kase) => {
+        const timeZone = patch.timeZone ?? current.timeZone
+        const time = resolveTime(patch.startsAt ?? current.startsAt, timeZone)
+        const moved =
+          time.startsAtUtc !== current.startsAtUtc ||
+          time.startsAt !== current.startsAt ||
+          timeZone !== current.timeZone
+        if (moved) mustBeScheduled(current, 'moved')
+        const next: Hearing = {
+          ...current,
+          ...(patch.title !== undefined ? { title: patch.title } : {}),
+          ...(patch.location !== undefined ? { location: patch.location } : {}),
+          ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
+          ...time,
+          timeZone,
+          version: moved ? current.version + 1 : current.version,
+          updatedAt: new Date().toISOString(),
+        }
+        const { startsAt, startsAtUtc, allDay } = current
+        const previous = { startsAt, timeZone: current.timeZone, startsAtUtc, allDay }
+        return { next, event: moved ? hearingEvent('hearing.rescheduled', next, kase, previous) : undefined }
+      }),
 
-    async cancel(current: Hearing, kase: Case, reason: string | null): Promise<Hearing> {
-      mustBeScheduled(current, 'cancelled')
-      const next: Hearing = {
-        ...current,
-        status: 'cancelled',
-        cancelReason: reason,
-        updatedAt: new Date().toISOString(),
-      }
-      const event = hearingEvent('hearing.cancelled', next, kase)
-      await hearings.save(next, current, event)
-      await afterWrite(next, event)
-      return next
-    },
+    cancel: (id: string, reason: string | null) =>
+      change(id, (current, kase) => {
+        mustBeScheduled(current, 'cancelled')
+        const next: Hearing = {
+          ...current,
+          status: 'cancelled',
+          cancelReason: reason,
+          updatedAt: new Date().toISOString(),
+        }
+        return { next, event: hearingEvent('hearing.cancelled', next, kase) }
+      }),
 
-    async decide(
-      current: Hearing,
-      kase: Case,
-      outcome: { summary: string; decidedAt?: string | undefined },
-    ): Promise<Hearing> {
-      if (current.status === 'cancelled')
-        throw conflict(`Hearing ${current.id} was cancelled; it cannot be decided`)
-      if (current.status === 'decided')
-        throw new AppError('already_decided', 409, 'Conflict', `Hearing ${current.id} is already decided`)
-      const decidedAt = outcome.decidedAt
-        ? new Date(outcome.decidedAt).toISOString()
-        : new Date().toISOString()
-      const next: Hearing = {
-        ...current,
-        status: 'decided',
-        outcome: { summary: outcome.summary, decidedAt },
-        updatedAt: new Date().toISOString(),
-      }
-      const event = hearingEvent('hearing.decided', next, kase)
-      await hearings.save(next, current, event)
-      await afterWrite(next, event)
-      return next
-    },
+    decide: (id: string, outcome: { summary: string; decidedAt?: string | undefined }) =>
+      change(id, (current, kase) => {
+        if (current.status === 'cancelled')
+          throw conflict(`Hearing ${current.id} was cancelled; it cannot be decided`)
+        if (current.status === 'decided')
+          throw new AppError('already_decided', 409, 'Conflict', `Hearing ${current.id} is already decided`)
+        const now = new Date().toISOString()
+        const decidedAt = outcome.decidedAt ? new Date(outcome.decidedAt).toISOString() : now
+        const next: Hearing = {
+          ...current,
+          status: 'decided',
+          outcome: { summary: outcome.summary, decidedAt },
+          updatedAt: now,
+        }
+        return { next, event: hearingEvent('hearing.decided', next, kase) }
+      }),
   }
 }
 export type HearingService = ReturnType<typeof createHearingService>

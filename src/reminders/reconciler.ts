@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../../config/index.js'
+import type { DeliveryStore } from '../deliveries/delivery.store.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
 import type { Logger } from '../logger.js'
@@ -11,6 +12,9 @@ import type { Scheduler } from './scheduler.js'
 /** Events younger than this are still being queued by the API that wrote them. */
 const OUTBOX_GRACE_MS = 5000
 const LOCK_MS = 10 * 60 * 1000
+/** An unfinished delivery this far past its due attempt, with no live job, has lost its job. */
+const OVERDUE_GRACE_MS = 60_000
+const LIVE_JOB_STATES: readonly string[] = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
 
@@ -23,12 +27,13 @@ export function createReconciler(deps: {
   store: Store
   hearings: HearingStore
   scheduler: Scheduler
-  queues: Pick<Queues, 'events'>
-  config: Pick<Config, 'reminders'>
+  deliveries: DeliveryStore
+  queues: Pick<Queues, 'events' | 'email' | 'webhook'>
+  config: Pick<Config, 'reminders' | 'jobLockMs'>
   log: Logger
 }) {
-  const { store, hearings, scheduler, queues, config, log } = deps
-  const lockKey = `${store.keys.prefix}:lock:reconciler`
+  const { store, hearings, deliveries, scheduler, queues, config, log } = deps
+  const lockKey = store.keys.lock('reconciler')
 
   async function requeueEvents(now: number): Promise<number> {
     const ids = await store.redis.zrangebyscore(
@@ -46,12 +51,33 @@ export function createReconciler(deps: {
     return ids.length
   }
 
+  /**
+   * A delivery whose job vanished (queue keys lost, a job failed by stalling) would wait forever: give it a
+   * new job. One that still has a live job is left alone; the processor skips finished ones anyway.
+   */
+  async function recoverDeliveries(now: number): Promise<number> {
+    let recovered = 0
+    for (const delivery of await deliveries.overdue(now - config.jobLockMs - OVERDUE_GRACE_MS)) {
+      const state = await queues[delivery.channel].getJobState(delivery.jobId ?? delivery.id)
+      if (LIVE_JOB_STATES.includes(state)) continue
+      const jobId = `${delivery.id}_rc${now}`
+      await deliveries.setStatus(delivery, delivery.status, new Date(now).toISOString(), jobId)
+      if (delivery.channel === 'email')
+        await queues.email.add('email', { deliveryId: delivery.id }, { jobId })
+      else await queues.webhook.add('webhook', { deliveryId: delivery.id }, { jobId })
+      recovered++
+    }
+    if (recovered > 0) log.warn({ recovered }, 'deliveries whose job was lost were queued again')
+    return recovered
+  }
+
   /** Keeps the stored instant true to the current tz database. */
   async function retime(hearing: Hearing): Promise<Hearing> {
     const parsed = parseHearingTime(hearing.startsAt, hearing.timeZone, config.reminders.courtDayStart)
     if (isTimeProblem(parsed) || parsed.startsAtUtc === hearing.startsAtUtc) return hearing
     const next = { ...hearing, startsAtUtc: parsed.startsAtUtc, updatedAt: new Date().toISOString() }
-    await hearings.save(next, hearing)
+    // Changed meanwhile by the API: plan what is stored now; the next pass re-checks its instant.
+    if (!(await hearings.save(next, hearing))) return (await hearings.get(hearing.id)) ?? hearing
     log.warn(
       { hearingId: hearing.id, was: hearing.startsAtUtc, now: next.startsAtUtc },
       'hearing instant changed with the tz database',
@@ -66,6 +92,7 @@ export function createReconciler(deps: {
       const started = Date.now()
       try {
         const events = await requeueEvents(now)
+        const recovered = await recoverDeliveries(now)
         let hearingsSeen = 0
         let planned = 0
         for await (const ids of hearings.idsStartingFrom(new Date(now).toISOString())) {
