@@ -16,6 +16,7 @@ import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { AppError, type FieldError } from './errors.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
+import { registerIdempotency } from './idempotency.js'
 import { keyRoutes } from './keys/key.routes.js'
 import { isRedisUnavailable } from './redis.js'
 import type { Services } from './services.js'
@@ -117,6 +118,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   )
 
   registerAuth(app, services.keys)
+  registerIdempotency(app, services.store)
   await app.register(keyRoutes, { keys: services.keys })
   await app.register(caseRoutes, { cases: services.cases })
   await app.register(hearingRoutes, {
