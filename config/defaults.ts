@@ -17,6 +17,7 @@ export const defaults = {
   RECONCILE_INTERVAL_MS: '60000',
   SHUTDOWN_GRACE_MS: '10000',
   JOB_LOCK_MS: '30000',
+  RATE_LIMIT_PER_MINUTE: '3000',
   DATA_DIR: 'var',
   EMBEDDED_REDIS: 'auto',
 } as const

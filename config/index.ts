@@ -20,6 +20,8 @@ export type Config = Readonly<{
   shutdownGraceMs: number
   /** How long a worker's claim on a job lasts; a crashed worker's jobs are picked up after this. */
   jobLockMs: number
+  /** Requests per minute one API key may make. */
+  rateLimitPerMinute: number
   /** Fault tests only: the crash point at which the process kills itself (src/crash-point.ts). */
   crashAt: string | undefined
   dataDir: string
@@ -139,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 0, 600_000),
     jobLockMs: int('JOB_LOCK_MS', 1000, 600_000),
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 1, 10_000_000),
     crashAt: get('CRASH_AT'),
     dataDir,
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),

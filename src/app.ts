@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -10,6 +11,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifySchemaCompiler,
 } from 'fastify'
+import { auditRoutes, registerAudit } from './audit/audit.js'
 import { registerAuth } from './auth.js'
 import { caseRoutes } from './cases/case.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
@@ -89,7 +91,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       },
     }),
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Security headers on everything (the HTML pages and /docs above all); no CORS plugin, so no cross-origin reads.
+  await app.register(helmet, { global: true })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
   app.get(
     '/openapi.json',
     { schema: { tags: ['operations'], description: 'This document (OpenAPI 3.1)' } },
@@ -117,8 +121,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     },
   )
 
-  registerAuth(app, services.keys)
+  registerAuth(app, services.keys, (keyId) =>
+    services.rateLimit(`key:${keyId}`, config.rateLimitPerMinute, 60),
+  )
   registerIdempotency(app, services.store)
+  registerAudit(app, services.store)
+  await app.register(auditRoutes, { store: services.store })
   await app.register(keyRoutes, { keys: services.keys })
   await app.register(caseRoutes, { cases: services.cases })
   await app.register(hearingRoutes, {

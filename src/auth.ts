@@ -20,7 +20,12 @@ export const STAFF: Access = ['staff']
 export const STAFF_OR_PARTNER: Access = ['staff', 'partner']
 export const ADMIN: Access = []
 
-export function registerAuth(app: FastifyInstance, keyStore: KeyStore) {
+/** `throttle` is called once per authenticated request with the key's id (a per-key rate limit). */
+export function registerAuth(
+  app: FastifyInstance,
+  keyStore: KeyStore,
+  throttle: (keyId: string) => Promise<void>,
+) {
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (req) => {
     const access = req.routeOptions.config.access
@@ -34,6 +39,7 @@ export function registerAuth(app: FastifyInstance, keyStore: KeyStore) {
     const record = match?.[1] ? await keyStore.authenticate(match[1]) : undefined
     if (!record) throw unauthorized('The API key is unknown or revoked')
     req.principal = { id: record.id, name: record.name, scope: record.scope }
+    await throttle(record.id)
     if (access !== 'optional' && record.scope !== 'admin' && !access.includes(record.scope))
       throw forbidden(`A ${record.scope} key may not do this`)
   })

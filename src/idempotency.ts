@@ -27,13 +27,17 @@ export function registerIdempotency(app: FastifyInstance, store: Store) {
   app.decorateRequest('idempotencyKey', null)
 
   const recordKey = (req: FastifyRequest, key: string) =>
-    store.keys.idempotency(sha256(`${req.principal?.id ?? `ip:${req.ip}`}\u0000${req.method} ${req.url}\u0000${key}`))
+    store.keys.idempotency(
+      sha256(`${req.principal?.id ?? `ip:${req.ip}`}\u0000${req.method} ${req.url}\u0000${key}`),
+    )
 
   app.addHook('preHandler', async (req, reply) => {
     const key = req.headers[HEADER]
     if (req.method !== 'POST' || key === undefined) return
     if (typeof key !== 'string' || key.length === 0 || key.length > 255)
-      throw badRequest('Idempotency-Key must be 1 to 255 characters', [{ path: '/headers/idempotency-key', message: 'invalid' }])
+      throw badRequest('Idempotency-Key must be 1 to 255 characters', [
+        { path: '/headers/idempotency-key', message: 'invalid' },
+      ])
     const redisKey = recordKey(req, key)
     const fingerprint = sha256(JSON.stringify(req.body ?? null))
     const claim: Stored = { state: 'in-progress', fingerprint }
@@ -44,10 +48,24 @@ export function registerIdempotency(app: FastifyInstance, store: Store) {
     const stored = JSON.parse((await store.redis.get(redisKey)) ?? 'null') as Stored | null
     if (stored === null) throw new AppError('idempotency_conflict', 409, 'Conflict', 'Retry the request')
     if (stored.fingerprint !== fingerprint)
-      throw new AppError('idempotency_mismatch', 422, 'Idempotency-Key reused', 'This Idempotency-Key was used with a different request body')
+      throw new AppError(
+        'idempotency_mismatch',
+        422,
+        'Idempotency-Key reused',
+        'This Idempotency-Key was used with a different request body',
+      )
     if (stored.state === 'in-progress')
-      throw new AppError('idempotency_conflict', 409, 'Conflict', 'A request with this Idempotency-Key is still being processed')
-    return reply.code(stored.status).header('idempotent-replayed', 'true').type(stored.contentType).send(stored.body)
+      throw new AppError(
+        'idempotency_conflict',
+        409,
+        'Conflict',
+        'A request with this Idempotency-Key is still being processed',
+      )
+    return reply
+      .code(stored.status)
+      .header('idempotent-replayed', 'true')
+      .type(stored.contentType)
+      .send(stored.body)
   })
 
   app.addHook('onSend', async (req, reply, payload) => {

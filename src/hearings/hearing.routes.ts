@@ -78,7 +78,9 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
       schema: { tags: ['hearings'], params: IdParams, body: HearingPatch, response: { 200: Hearing } },
     },
     async (req) => {
-      return service.update(req.params.id, req.body)
+      const { hearing, before } = await service.update(req.params.id, req.body)
+      req.auditBefore = before
+      return hearing
     },
   )
 
@@ -93,7 +95,9 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req) => {
-      return service.cancel(req.params.id, req.body.reason ?? null)
+      const { hearing, before } = await service.cancel(req.params.id, req.body.reason ?? null)
+      req.auditBefore = before
+      return hearing
     },
   )
 
@@ -104,7 +108,9 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
       schema: { tags: ['hearings'], params: IdParams, body: HearingOutcome, response: { 200: Hearing } },
     },
     async (req) => {
-      return service.decide(req.params.id, req.body)
+      const { hearing, before } = await service.decide(req.params.id, req.body)
+      req.auditBefore = before
+      return hearing
     },
   )
 }

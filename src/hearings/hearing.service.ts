@@ -52,7 +52,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
   async function change(
     id: string,
     apply: (current: Hearing, kase: Case) => { next: Hearing; event: EventRecord | undefined },
-  ): Promise<Hearing> {
+  ): Promise<{ hearing: Hearing; before: Hearing }> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await hearings.mustGet(id)
       const kase = await cases.mustGet(current.caseId)
@@ -60,7 +60,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
       if (await hearings.save(next, current, event)) {
         crashPoint('after-hearing-write')
         await afterWrite(next, event)
-        return next
+        return { hearing: next, before: current }
       }
     }
     throw conflict(`Hearing ${id} is being changed by someone else; try again`)
