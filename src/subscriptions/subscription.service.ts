@@ -109,7 +109,10 @@ export function createSubscriptionService(deps: Deps) {
         limit: 1,
       })
       const existing = current.items[0]
-      if (existing?.status === 'active') return { subscription: existing, status: 202 as const }
+      // Anyone can ask; the answer must not tell a stranger who already follows a case. An active
+      // subscription is left as it is, and the answer looks like any other request awaiting confirmation.
+      if (existing?.status === 'active')
+        return { subscription: { ...existing, ...fields, status: 'pending' as const }, status: 202 as const }
       await rateLimit(`confirm-email:${input.email.toLowerCase()}`, 3, 3600)
       const { subscription } = await subscriptions.upsert(target, fields, 'pending')
       await sendConfirmation(subscription)
