@@ -11,12 +11,14 @@ import type { Scheduler } from './scheduler.js'
 
 /** Events younger than this are still being queued by the API that wrote them. */
 const OUTBOX_GRACE_MS = 5000
-const LOCK_MS = 10 * 60 * 1000
+/** Short, and renewed while a pass runs: a process killed mid-pass holds up the next one by seconds only. */
+const LOCK_MS = 15_000
 /** An unfinished delivery this far past its due attempt, with no live job, has lost its job. */
 const OVERDUE_GRACE_MS = 60_000
 const LIVE_JOB_STATES: readonly string[] = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
 
 /**
  * Re-derives the queues from the store: re-queues events left in the outbox and re-plans every hearing
@@ -89,6 +91,9 @@ export function createReconciler(deps: {
     async pass(now = Date.now()) {
       const token = randomUUID()
       if ((await store.redis.set(lockKey, token, 'PX', LOCK_MS, 'NX')) === null) return undefined
+      const renew = setInterval(() => {
+        store.redis.eval(RENEW, 1, lockKey, token, LOCK_MS).catch(() => undefined)
+      }, LOCK_MS / 3)
       const started = Date.now()
       try {
         const events = await requeueEvents(now)
@@ -115,7 +120,8 @@ export function createReconciler(deps: {
         log.info(result, 'reconciler pass')
         return result
       } finally {
-        await store.redis.eval(RELEASE, 1, lockKey, token)
+        clearInterval(renew)
+        await store.redis.eval(RELEASE, 1, lockKey, token).catch(() => undefined)
       }
     },
   }
