@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type FastifySchemaCompiler,
 } from 'fastify'
 import { auditRoutes, registerAudit } from './audit/audit.js'
@@ -40,6 +41,13 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         ? req.headers['x-request-id']
         : randomUUID(),
     trustProxy: false,
+    // Long ids reach the schema (and get a 400 problem) instead of the router's bare 414.
+    maxParamLength: 1000,
+    // The router's own errors (a malformed URL) are problems like every other.
+    frameworkErrors: (err, _req, reply) => {
+      const problem = toProblem(err)
+      ;(reply as FastifyReply).code(problem.status).type('application/problem+json').send(problem)
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)

@@ -16,12 +16,20 @@ declare module 'fastify' {
   }
 }
 
+/** Keys and secrets are shown once: a replay gets the answer without them (the id says what was made). */
+function withoutSecrets(body: string): string {
+  if (!body.startsWith('{')) return body
+  const { key: _key, secret: _secret, ...rest } = JSON.parse(body) as Record<string, unknown>
+  return JSON.stringify(rest)
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /**
  * POST with an `Idempotency-Key` header: the first answer is kept for 24 h and a retry with the same key
  * gets it again (marked `Idempotent-Replayed: true`) without doing anything twice. Keys are per caller (API
  * key, or IP without one) and per route; the same key with another body is a 422; one still running, a 409.
+ * A replayed answer that first showed an API key or a webhook secret comes without it.
  */
 export function registerIdempotency(app: FastifyInstance, store: Store) {
   app.decorateRequest('idempotencyKey', null)
@@ -81,7 +89,7 @@ export function registerIdempotency(app: FastifyInstance, store: Store) {
       fingerprint: sha256(JSON.stringify(req.body ?? null)),
       status,
       contentType: String(reply.getHeader('content-type') ?? 'application/json'),
-      body: typeof payload === 'string' ? payload : '',
+      body: typeof payload === 'string' ? withoutSecrets(payload) : '',
     }
     await store.redis.set(req.idempotencyKey, JSON.stringify(stored), 'EX', TTL_SECONDS)
     return payload

@@ -45,6 +45,9 @@ export function normalizeRemindBefore(
   return result
 }
 
+/** The inbox an address lands in, for rate limits: case-insensitive, without a +tag. */
+export const mailbox = (email: string) => email.toLowerCase().replace(/\+[^@]*@/, '@')
+
 export function createSubscriptionService(deps: Deps) {
   const { store, subscriptions, hearings, scheduler, fanOut, tokens, rateLimit, config, log } = deps
 
@@ -111,9 +114,19 @@ export function createSubscriptionService(deps: Deps) {
       const existing = current.items[0]
       // Anyone can ask; the answer must not tell a stranger who already follows a case. An active
       // subscription is left as it is, and the answer looks like any other request awaiting confirmation.
-      if (existing?.status === 'active')
-        return { subscription: { ...existing, ...fields, status: 'pending' as const }, status: 202 as const }
-      await rateLimit(`confirm-email:${input.email.toLowerCase()}`, 3, 3600)
+      if (existing?.status === 'active') {
+        const now = new Date().toISOString()
+        const lookalike = {
+          ...existing,
+          ...fields,
+          id: newId('sub'),
+          status: 'pending' as const,
+          createdAt: now,
+          updatedAt: now,
+        }
+        return { subscription: lookalike, status: 202 as const }
+      }
+      await rateLimit(`confirm-email:${mailbox(input.email)}`, 3, 3600)
       const { subscription } = await subscriptions.upsert(target, fields, 'pending')
       await sendConfirmation(subscription)
       log.info({ subscriptionId: subscription.id }, 'confirmation requested')
