@@ -21,7 +21,7 @@ import { attemptsLeft } from './attempts.js'
 
 /** One email attempt. A delivery already recorded as sent is never sent again, whatever BullMQ replays. */
 export function emailProcessor(services: Services, mailer: Mailer) {
-  const { deliveries, subscriptions, store, tokens, config, log } = services
+  const { deliveries, subscriptions, store, tokens, config, log, crashPoint } = services
   const base = config.http.publicBaseUrl
   const host = new URL(base).hostname
 
@@ -97,6 +97,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         },
       })
+      crashPoint('after-email-sent')
     } catch (err) {
       error = err
     }

@@ -9,7 +9,7 @@ import { webhookHeaders } from '../src/webhooks/signature.js'
 import { attemptsLeft } from './attempts.js'
 
 /** One webhook attempt. The webhook-id is the delivery id, the same across retries and redeliveries. */
-export function webhookProcessor({ deliveries, endpoints, store, config, log }: Services) {
+export function webhookProcessor({ deliveries, endpoints, store, config, log, crashPoint }: Services) {
   return async (job: Job<JobCatalogue['webhook']>) => {
     const delivery = await deliveries.get(job.data.deliveryId)
     if (!delivery || isFinished(delivery)) return 'skipped'
@@ -35,6 +35,7 @@ export function webhookProcessor({ deliveries, endpoints, store, config, log }: 
       timeoutMs: config.webhooks.timeoutMs,
       allowPrivate: config.webhooks.allowPrivate,
     })
+    if (result.ok) crashPoint('after-webhook-sent')
     if (result.statusCode === 410) {
       // The receiver says the endpoint is gone for good: stop sending to it, as Svix does.
       await endpoints.update(endpoint, { enabled: false, disabledReason: 'the receiver answered 410 Gone' })
