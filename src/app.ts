@@ -3,30 +3,26 @@ import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Ajv } from 'ajv'
-import addFormatsPlugin from 'ajv-formats'
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
-  type FastifySchemaCompiler,
 } from 'fastify'
 import { auditRoutes, registerAudit } from './audit/audit.js'
 import { registerAuth } from './auth.js'
 import { caseRoutes } from './cases/case.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
-import { AppError, type FieldError } from './errors.js'
+import { AppError } from './errors.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
 import { registerIdempotency } from './idempotency.js'
 import { keyRoutes } from './keys/key.routes.js'
-import { isRedisUnavailable } from './redis.js'
+import { problemOf, toProblem } from './problem.js'
 import type { Services } from './services.js'
 import { statsRoutes } from './stats.routes.js'
 import { subscriptionRoutes } from './subscriptions/subscription.routes.js'
-
-const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv
+import { validatorCompiler } from './validation.js'
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 
@@ -168,94 +164,4 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     queues: services.queues,
   })
   return app
-}
-
-/**
- * Bodies are validated as sent (no type coercion: 123 is not a title, null stays null); query strings and
- * path parameters arrive as text, so they are coerced (limit=5 is a number).
- */
-const bodyAjv = addFormats(
-  new Ajv({
-    allErrors: false,
-    removeAdditional: false,
-    useDefaults: true,
-    coerceTypes: false,
-    strict: false,
-  }),
-)
-const textAjv = addFormats(
-  new Ajv({
-    allErrors: false,
-    removeAdditional: false,
-    useDefaults: true,
-    coerceTypes: 'array',
-    strict: false,
-  }),
-)
-const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
-
-export type Problem = {
-  type: string
-  title: string
-  status: number
-  detail: string
-  code: string
-  errors?: FieldError[]
-}
-
-function problemOf(
-  code: string,
-  status: number,
-  title: string,
-  detail: string,
-  errors?: FieldError[],
-): Problem {
-  return { type: `urn:courtbell:problem:${code}`, title, status, detail, code, ...(errors ? { errors } : {}) }
-}
-
-/** Maps any error to a problem; 5xx details never leave the process. */
-export function toProblem(err: FastifyError): Problem {
-  if (err instanceof AppError) return problemOf(err.code, err.status, err.title, err.message, err.errors)
-  if (err.validation) {
-    const errors = err.validation.map((v) => ({
-      path: validationPath(v, err.validationContext),
-      message: v.message ?? 'is invalid',
-    }))
-    const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ')
-    return problemOf('invalid_request', 400, 'Invalid request', detail, errors)
-  }
-  if (isRedisUnavailable(err))
-    return problemOf(
-      'unavailable',
-      503,
-      'Service unavailable',
-      'The store is not reachable; try again shortly',
-    )
-  const status = err.statusCode ?? 500
-  if (status >= 400 && status < 500)
-    return problemOf(err.code?.toLowerCase() ?? 'invalid_request', status, titleFor(status), err.message)
-  return problemOf('internal', 500, 'Internal error', 'Something went wrong on our side; it has been logged')
-}
-
-type AjvError = { instancePath?: string; params?: Record<string, unknown>; message?: string }
-function validationPath(v: AjvError, context: string | undefined): string {
-  const extra = v.params?.additionalProperty ?? v.params?.missingProperty
-  const base = `${context === 'body' ? '' : `/${context ?? ''}`}${v.instancePath ?? ''}`
-  return typeof extra === 'string' ? `${base}/${extra}` : base || '/'
-}
-
-function titleFor(status: number): string {
-  return (
-    (
-      {
-        400: 'Invalid request',
-        404: 'Not found',
-        405: 'Method not allowed',
-        406: 'Not acceptable',
-        413: 'Body too large',
-        415: 'Unsupported media type',
-      } as Record<number, string>
-    )[status] ?? 'Request error'
-  )
 }

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq'
 import type { Case } from '../src/cases/case.schema.js'
-import { isFinished, settleAttempt } from '../src/deliveries/outcome.js'
+import { isFinished, settleAttempt, tooLate } from '../src/deliveries/outcome.js'
 import type { Mailer } from '../src/email/mailer.js'
 import { isPermanentMailError } from '../src/email/mailer.js'
 import {
@@ -70,6 +70,11 @@ export function emailProcessor(services: Services, mailer: Mailer) {
     const dlog = log.child({ deliveryId: delivery.id, jobId: job.id })
     const sub = delivery.subscriptionId ? await subscriptions.get(delivery.subscriptionId) : undefined
     const event = await store.get<EventRecord>(delivery.eventId)
+    if (event && tooLate(event)) {
+      await deliveries.setStatus(delivery, 'missed', null)
+      dlog.warn({ hearingId: delivery.hearingId }, 'reminder missed: hearing already began')
+      return 'missed'
+    }
     const unsubscribeUrl = sub && `${base}/unsubscribe?token=${tokens.issue(sub.id, 'unsubscribe')}`
     const content =
       sub && unsubscribeUrl && event && sub.status !== 'unsubscribed'

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq'
-import { isFinished, settleAttempt } from '../src/deliveries/outcome.js'
+import { isFinished, settleAttempt, tooLate } from '../src/deliveries/outcome.js'
 import { activeSecrets } from '../src/endpoints/endpoint.store.js'
 import { type EventRecord, webhookBody } from '../src/events/event.js'
 import type { JobCatalogue } from '../src/queues.js'
@@ -26,6 +26,11 @@ export function webhookProcessor({ deliveries, endpoints, store, config, log, cr
       await deliveries.recordAttempt(delivery.id, { at, durationMs: 0, error }, 'failed', null)
       dlog.warn({ error }, 'delivery failed: giving up')
       return 'failed'
+    }
+    if (tooLate(event)) {
+      await deliveries.setStatus(delivery, 'missed', null)
+      dlog.warn({ hearingId: delivery.hearingId }, 'reminder missed: hearing already began')
+      return 'missed'
     }
     const body = webhookBody(event)
     const result = await postWebhook({

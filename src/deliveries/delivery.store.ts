@@ -4,11 +4,21 @@ import { indexMember, timeKey } from '../store.js'
 import type { Attempt, Delivery, DeliveryStatus } from './delivery.schema.js'
 import { isFinished } from './outcome.js'
 
-const indexesOf = (d: Delivery) => [
-  'deliveries',
-  ...(d.hearingId ? [`hearing-deliveries:${d.hearingId}`] : []),
-  ...(d.endpointId ? [`endpoint-deliveries:${d.endpointId}`] : []),
-]
+/**
+ * A delivery is created whole or not at all: the record, its list indexes, the count by status and the
+ * open index in one step, only if the record does not exist yet (ids are derived, so a second fan-out of
+ * the same event changes nothing).
+ * KEYS: record, all, by hearing, by endpoint, stats, open. ARGV: record, member, by hearing?, by endpoint?,
+ * status, open score ('' when finished), id.
+ */
+const CREATE_IF_MISSING = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
+redis.call('ZADD', KEYS[2], 0, ARGV[2])
+if ARGV[3] == '1' then redis.call('ZADD', KEYS[3], 0, ARGV[2]) end
+if ARGV[4] == '1' then redis.call('ZADD', KEYS[4], 0, ARGV[2]) end
+redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
+if ARGV[6] ~= '' then redis.call('ZADD', KEYS[6], ARGV[6], ARGV[7]) end
+return 1`
 
 /** The index of unfinished deliveries, scored by when their next attempt is due (for the reconciler). */
 const OPEN = 'open-deliveries'
@@ -44,19 +54,31 @@ export function createDeliveryStore({ store }: { store: Store }) {
     async createMissing(deliveries: readonly Delivery[]): Promise<Delivery[]> {
       if (deliveries.length === 0) return []
       const pipeline = redis.pipeline()
-      for (const d of deliveries) pipeline.set(keys.record(d.id), JSON.stringify(d), 'NX')
-      const results = (await pipeline.exec()) ?? []
-      const created = deliveries.filter((_, i) => results[i]?.[1] === 'OK')
-      const indexes = redis.pipeline()
-      for (const d of deliveries)
-        for (const index of indexesOf(d))
-          indexes.zadd(keys.index(index), 0, indexMember(timeKey(d.createdAt), d.id))
-      for (const d of created) {
-        indexes.hincrby(keys.deliveryStats, d.status, 1)
-        if (!isFinished(d)) indexes.zadd(keys.index(OPEN), Date.parse(d.nextAttemptAt ?? d.createdAt), d.id)
+      for (const d of deliveries) {
+        const [hearingIndex, endpointIndex] = [
+          `hearing-deliveries:${d.hearingId}`,
+          `endpoint-deliveries:${d.endpointId}`,
+        ]
+        pipeline.eval(
+          CREATE_IF_MISSING,
+          6,
+          keys.record(d.id),
+          keys.index('deliveries'),
+          keys.index(hearingIndex),
+          keys.index(endpointIndex),
+          keys.deliveryStats,
+          keys.index(OPEN),
+          JSON.stringify(d),
+          indexMember(timeKey(d.createdAt), d.id),
+          d.hearingId ? '1' : '0',
+          d.endpointId ? '1' : '0',
+          d.status,
+          isFinished(d) ? '' : String(Date.parse(d.nextAttemptAt ?? d.createdAt)),
+          d.id,
+        )
       }
-      await indexes.exec()
-      return created
+      const results = (await pipeline.exec()) ?? []
+      return deliveries.filter((_, i) => results[i]?.[1] === 1)
     },
 
     async recordAttempt(id: string, attempt: Attempt, status: DeliveryStatus, nextAttemptAt: string | null) {

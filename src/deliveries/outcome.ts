@@ -1,3 +1,4 @@
+import type { EventRecord } from '../events/event.js'
 import type { Logger } from '../logger.js'
 import type { Attempt, Delivery } from './delivery.schema.js'
 import type { DeliveryStore } from './delivery.store.js'
@@ -9,6 +10,15 @@ export class RetryLater extends Error {
     super(message)
     this.retryAfterMs = retryAfterMs
   }
+}
+
+/** A reminder is never sent once its hearing has begun: one still queued then is recorded as missed. */
+export function tooLate(event: EventRecord, now = Date.now()): boolean {
+  return (
+    event.type === 'hearing.reminder' &&
+    event.data.hearing !== null &&
+    now >= Date.parse(event.data.hearing.startsAtUtc)
+  )
 }
 
 export const isFinished = (d: Delivery) =>

@@ -113,6 +113,7 @@ export function createReconciler(deps: {
         }
         const result = {
           events,
+          deliveriesRecovered: recovered,
           hearings: hearingsSeen,
           remindersPlanned: planned,
           durationMs: Date.now() - started,

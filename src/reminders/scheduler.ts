@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { CaseStore } from '../cases/case.store.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
@@ -6,6 +7,9 @@ import { type Queues, reminderJobId } from '../queues.js'
 import type { Store } from '../store.js'
 import type { Followers } from './followers.js'
 import { planReminders } from './plan.js'
+
+const PLAN_LOCK_MS = 5000
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
 
 /**
  * Keeps a hearing's delayed reminder jobs equal to its plan. Job ids are derived from (hearing, version,
@@ -23,24 +27,49 @@ export function createScheduler(deps: {
   const { store, cases, hearings, followers, queues, log } = deps
   const { redis, keys } = store
 
+  /**
+   * Plans one hearing, as it is stored now. Plans of one hearing never interleave (a short lock per
+   * hearing): every write is followed by a plan that starts after it, so the last plan to run sees the
+   * last write, whichever API replica or reconciler runs it.
+   */
   async function sync(
     hearing: Hearing,
     now = Date.now(),
   ): Promise<{ planned: number; added: number; removed: number }> {
+    const lock = keys.lock(`plan:${hearing.id}`)
+    const token = randomUUID()
+    for (let waited = 0; (await redis.set(lock, token, 'PX', PLAN_LOCK_MS, 'NX')) === null; waited += 20) {
+      if (waited > PLAN_LOCK_MS)
+        throw new Error(`reminders of ${hearing.id} are being planned elsewhere for too long`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    try {
+      return await syncLatest((await hearings.get(hearing.id)) ?? hearing, now)
+    } finally {
+      await redis.eval(RELEASE, 1, lock, token).catch(() => undefined)
+    }
+  }
+
+  async function syncLatest(
+    hearing: Hearing,
+    now: number,
+  ): Promise<{ planned: number; added: number; removed: number }> {
     const kase = await cases.get(hearing.caseId)
     const offsets = kase ? await followers.offsetsFor(hearing, kase) : []
-    const planned = planReminders(hearing, offsets, now)
-    const wanted = new Map(planned.map((p) => [reminderJobId(p), p]))
+    // Jobs of this version whose moment has passed stay: they may be due and not yet fired.
+    const all = planReminders(hearing, offsets)
+    const current = new Set(all.map(reminderJobId))
+    const planned = all.filter((p) => Date.parse(p.dueAt) > now)
     const known = await redis.smembers(keys.reminderJobs(hearing.id))
 
-    const stale = known.filter((id) => !wanted.has(id))
+    const stale = known.filter((id) => !current.has(id))
     for (const id of stale) {
       // A job that is running cannot be removed; it will re-check the hearing and drop itself.
       await queues.reminders.remove(id).catch(() => undefined)
     }
     if (stale.length > 0) await redis.srem(keys.reminderJobs(hearing.id), ...stale)
     if (planned.length > 0) {
-      await redis.sadd(keys.reminderJobs(hearing.id), ...wanted.keys())
+      await redis.sadd(keys.reminderJobs(hearing.id), ...planned.map(reminderJobId))
       await queues.reminders.addBulk(
         planned.map((p) => ({
           name: 'reminders' as const,

@@ -34,6 +34,8 @@ export async function startSmtpSink() {
         .catch(callback)
     },
   })
+  // A client killed mid-session (a worker under kill -9) resets its connection: not an error of the sink.
+  server.on('error', () => undefined)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.server.address() as AddressInfo).port
   return {
