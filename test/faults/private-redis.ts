@@ -57,7 +57,8 @@ export function pingRedis(port: number, timeoutMs = 500): Promise<boolean> {
   })
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/** `extraArgs` override the defaults (later redis-server arguments win), e.g. ['--appendonly', 'no']. */
+export async function startPrivateRedis(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-private-redis-'))
   const port = await freePort()
   let proc: ChildProcess | undefined
@@ -80,6 +81,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     'noeviction',
     '--daemonize',
     'no',
+    ...extraArgs,
   ]
 
   const self: PrivateRedis = {

@@ -91,6 +91,9 @@ describe('no worker at the moment', () => {
     const later = await hearing(caseId, 17_000, 'later@example.org', ['PT14S'])
     // Both reminders come due with no worker running; the first hearing begins too.
     await sleep(Date.parse(begun.startsAtUtc) - Date.now() + 1000)
+    const beforeWorker = (
+      await h.app.inject({ method: 'GET', url: '/v1/stats', headers: await staff() })
+    ).json()
     const p = await worker()
 
     const lateHook = await eventually(
@@ -113,7 +116,7 @@ describe('no worker at the moment', () => {
     const stats = (await h.app.inject({ method: 'GET', url: '/v1/stats', headers: await staff() })).json()
     const missedLog = logged(p, 'reminder missed: hearing already began')
     console.log(
-      `fault worker-absent: missed=${missed.length} listedMissed=${listing.length} statsMissed=${stats.deliveries.byStatus.missed} missedLogLines=${missedLog.length} sentLate=1 lateByMs=${lateBy} beforeHearingMs=${Date.parse(later.startsAtUtc) - lateHook.receivedAt}`,
+      `fault worker-absent: missed=${missed.length} listedMissed=${listing.length} statsMissed=${stats.deliveries.byStatus.missed} missedLogLines=${missedLog.length} overdueLagBeforeWorkerMs=${beforeWorker.reminders.oldestDueLagMs} sentLate=1 lateByMs=${lateBy} beforeHearingMs=${Date.parse(later.startsAtUtc) - lateHook.receivedAt}`,
     )
 
     expect(
