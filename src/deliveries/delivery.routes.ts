@@ -6,6 +6,7 @@ import type { Queues } from '../queues.js'
 import { IdParams, Page } from '../schema.js'
 import { Delivery, DeliveryListQuery } from './delivery.schema.js'
 import type { DeliveryStore } from './delivery.store.js'
+import { queueDelivery } from './fanout.js'
 
 type Options = {
   deliveries: DeliveryStore
@@ -79,9 +80,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<Options> = async (
       // A new job id: the finished job may still be kept under the old one.
       const jobId = `${delivery.id}_r${delivery.attempts.length}_${Date.now()}`
       const next = await deliveries.setStatus(delivery, 'pending', new Date().toISOString(), jobId)
-      if (delivery.channel === 'email')
-        await queues.email.add('email', { deliveryId: delivery.id }, { jobId })
-      else await queues.webhook.add('webhook', { deliveryId: delivery.id }, { jobId })
+      await queueDelivery(queues, delivery, jobId)
       return reply.code(202).send(next)
     },
   )

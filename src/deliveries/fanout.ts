@@ -33,6 +33,16 @@ export function deliveryFor(
   }
 }
 
+/** Puts a delivery on its channel's queue under the given job id. */
+export async function queueDelivery(
+  queues: Pick<Queues, 'email' | 'webhook'>,
+  delivery: Delivery,
+  jobId: string,
+) {
+  if (delivery.channel === 'email') await queues.email.add('email', { deliveryId: delivery.id }, { jobId })
+  else await queues.webhook.add('webhook', { deliveryId: delivery.id }, { jobId })
+}
+
 export function createFanOut(deps: {
   deliveries: DeliveryStore
   followers: Followers

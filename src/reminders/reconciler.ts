@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto'
 import type { Config } from '../../config/index.js'
 import type { DeliveryStore } from '../deliveries/delivery.store.js'
+import { queueDelivery } from '../deliveries/fanout.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
+import { acquireLock } from '../lock.js'
 import type { Logger } from '../logger.js'
 import type { Queues } from '../queues.js'
 import type { Store } from '../store.js'
@@ -16,9 +17,6 @@ const LOCK_MS = 15_000
 /** An unfinished delivery this far past its due attempt, with no live job, has lost its job. */
 const OVERDUE_GRACE_MS = 60_000
 const LIVE_JOB_STATES: readonly string[] = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']
-
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
 
 /**
  * Re-derives the queues from the store: re-queues events left in the outbox and re-plans every hearing
@@ -35,7 +33,6 @@ export function createReconciler(deps: {
   log: Logger
 }) {
   const { store, hearings, deliveries, scheduler, queues, config, log } = deps
-  const lockKey = store.keys.lock('reconciler')
 
   async function requeueEvents(now: number): Promise<number> {
     const ids = await store.redis.zrangebyscore(
@@ -64,9 +61,7 @@ export function createReconciler(deps: {
       if (LIVE_JOB_STATES.includes(state)) continue
       const jobId = `${delivery.id}_rc${now}`
       await deliveries.setStatus(delivery, delivery.status, new Date(now).toISOString(), jobId)
-      if (delivery.channel === 'email')
-        await queues.email.add('email', { deliveryId: delivery.id }, { jobId })
-      else await queues.webhook.add('webhook', { deliveryId: delivery.id }, { jobId })
+      await queueDelivery(queues, delivery, jobId)
       recovered++
     }
     if (recovered > 0) log.warn({ recovered }, 'deliveries whose job was lost were queued again')
@@ -89,11 +84,9 @@ export function createReconciler(deps: {
 
   return {
     async pass(now = Date.now()) {
-      const token = randomUUID()
-      if ((await store.redis.set(lockKey, token, 'PX', LOCK_MS, 'NX')) === null) return undefined
-      const renew = setInterval(() => {
-        store.redis.eval(RENEW, 1, lockKey, token, LOCK_MS).catch(() => undefined)
-      }, LOCK_MS / 3)
+      const lock = await acquireLock(store.redis, store.keys.lock('reconciler'), LOCK_MS)
+      if (!lock) return undefined
+      const renew = setInterval(() => lock.renew().catch(() => undefined), LOCK_MS / 3)
       const started = Date.now()
       try {
         const events = await requeueEvents(now)
@@ -122,7 +115,7 @@ export function createReconciler(deps: {
         return result
       } finally {
         clearInterval(renew)
-        await store.redis.eval(RELEASE, 1, lockKey, token).catch(() => undefined)
+        await lock.release().catch(() => undefined)
       }
     },
   }

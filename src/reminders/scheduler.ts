@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import type { CaseStore } from '../cases/case.store.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
+import { acquireLock } from '../lock.js'
 import type { Logger } from '../logger.js'
 import { type Queues, reminderJobId } from '../queues.js'
 import type { Store } from '../store.js'
@@ -9,7 +9,6 @@ import type { Followers } from './followers.js'
 import { planReminders } from './plan.js'
 
 const PLAN_LOCK_MS = 5000
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
 
 /**
  * Keeps a hearing's delayed reminder jobs equal to its plan. Job ids are derived from (hearing, version,
@@ -36,17 +35,12 @@ export function createScheduler(deps: {
     hearing: Hearing,
     now = Date.now(),
   ): Promise<{ planned: number; added: number; removed: number }> {
-    const lock = keys.lock(`plan:${hearing.id}`)
-    const token = randomUUID()
-    for (let waited = 0; (await redis.set(lock, token, 'PX', PLAN_LOCK_MS, 'NX')) === null; waited += 20) {
-      if (waited > PLAN_LOCK_MS)
-        throw new Error(`reminders of ${hearing.id} are being planned elsewhere for too long`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    const lock = await acquireLock(redis, keys.lock(`plan:${hearing.id}`), PLAN_LOCK_MS, PLAN_LOCK_MS)
+    if (!lock) throw new Error(`reminders of ${hearing.id} are being planned elsewhere for too long`)
     try {
       return await syncLatest((await hearings.get(hearing.id)) ?? hearing, now)
     } finally {
-      await redis.eval(RELEASE, 1, lock, token).catch(() => undefined)
+      await lock.release().catch(() => undefined)
     }
   }
 
