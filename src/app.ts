@@ -37,6 +37,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         ? req.headers['x-request-id']
         : randomUUID(),
     trustProxy: false,
+    // One line per request at info is noise; decisions are logged where they are made. Requests: debug.
+    disableRequestLogging: true,
     // Long ids reach the schema (and get a 400 problem) instead of the router's bare 414.
     maxParamLength: 1000,
     // The router's own errors (a malformed URL) are problems like every other.
@@ -51,6 +53,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain')
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ req, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
   })
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const problem = toProblem(err)

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { STAFF, STAFF_OR_PARTNER } from '../auth.js'
+import { isPartner, STAFF, STAFF_OR_PARTNER } from '../auth.js'
 import { visibleTo } from '../cases/case.routes.js'
-import type { Case } from '../cases/case.schema.js'
 import type { CaseStore } from '../cases/case.store.js'
 import { notFound } from '../errors.js'
 import { IdParams, Page } from '../schema.js'
@@ -65,8 +64,9 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req) => {
       const hearing = await hearings.get(req.params.id)
-      const kase: Case | undefined = hearing && (await cases.get(hearing.caseId))
-      if (!hearing || !visibleTo(req.principal, kase)) throw notFound('Hearing', req.params.id)
+      // Only a partner's view depends on the case (public or not).
+      const hidden = hearing && isPartner(req) && !visibleTo(req.principal, await cases.get(hearing.caseId))
+      if (!hearing || hidden) throw notFound('Hearing', req.params.id)
       return hearing
     },
   )
