@@ -68,8 +68,10 @@ export function emailProcessor(services: Services, mailer: Mailer) {
     const delivery = await deliveries.get(job.data.deliveryId)
     if (!delivery || isFinished(delivery)) return 'skipped'
     const dlog = log.child({ deliveryId: delivery.id, jobId: job.id })
-    const sub = delivery.subscriptionId ? await subscriptions.get(delivery.subscriptionId) : undefined
-    const event = await store.get<EventRecord>(delivery.eventId)
+    const [sub, event] = await Promise.all([
+      delivery.subscriptionId ? subscriptions.get(delivery.subscriptionId) : undefined,
+      store.get<EventRecord>(delivery.eventId),
+    ])
     if (event && tooLate(event)) {
       await deliveries.setStatus(delivery, 'missed', null)
       dlog.warn({ hearingId: delivery.hearingId }, 'reminder missed: hearing already began')
@@ -86,7 +88,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         !sub || sub.status === 'unsubscribed'
           ? 'the recipient unsubscribed'
           : 'nothing to send for this event'
-      await deliveries.recordAttempt(delivery.id, { at, durationMs: 0, error }, 'failed', null)
+      await deliveries.recordAttempt(delivery, { at, durationMs: 0, error }, 'failed', null)
       dlog.info({ error }, 'delivery dropped')
       return 'failed'
     }

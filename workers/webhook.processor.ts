@@ -14,8 +14,10 @@ export function webhookProcessor({ deliveries, endpoints, store, config, log, cr
     const delivery = await deliveries.get(job.data.deliveryId)
     if (!delivery || isFinished(delivery)) return 'skipped'
     const dlog = log.child({ deliveryId: delivery.id, jobId: job.id })
-    const endpoint = delivery.endpointId ? await endpoints.get(delivery.endpointId) : undefined
-    const event = await store.get<EventRecord>(delivery.eventId)
+    const [endpoint, event] = await Promise.all([
+      delivery.endpointId ? endpoints.get(delivery.endpointId) : undefined,
+      store.get<EventRecord>(delivery.eventId),
+    ])
     const at = new Date().toISOString()
     if (!endpoint?.enabled || !event) {
       const error = !event
@@ -23,7 +25,7 @@ export function webhookProcessor({ deliveries, endpoints, store, config, log, cr
         : !endpoint
           ? 'endpoint was deleted'
           : 'endpoint is disabled'
-      await deliveries.recordAttempt(delivery.id, { at, durationMs: 0, error }, 'failed', null)
+      await deliveries.recordAttempt(delivery, { at, durationMs: 0, error }, 'failed', null)
       dlog.warn({ error }, 'delivery failed: giving up')
       return 'failed'
     }

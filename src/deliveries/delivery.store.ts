@@ -81,8 +81,14 @@ export function createDeliveryStore({ store }: { store: Store }) {
       return deliveries.filter((_, i) => results[i]?.[1] === 1)
     },
 
-    async recordAttempt(id: string, attempt: Attempt, status: DeliveryStatus, nextAttemptAt: string | null) {
-      const current = await mustGet(id)
+    /** Appends an attempt; pass the delivery as the caller read it (a delivery has one worker at a time). */
+    async recordAttempt(
+      delivery: Delivery | string,
+      attempt: Attempt,
+      status: DeliveryStatus,
+      nextAttemptAt: string | null,
+    ) {
+      const current = typeof delivery === 'string' ? await mustGet(delivery) : delivery
       return write(current, {
         ...current,
         attempts: [...current.attempts, attempt],

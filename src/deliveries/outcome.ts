@@ -58,18 +58,18 @@ export async function settleAttempt(args: {
       { ...context, durationMs: attempt.durationMs, statusCode: attempt.statusCode },
       'delivery succeeded',
     )
-    return deliveries.recordAttempt(delivery.id, attempt, 'succeeded', null)
+    return deliveries.recordAttempt(delivery, attempt, 'succeeded', null)
   }
   if (outcome === 'permanent' || args.attemptsLeft <= 0) {
     log.warn(
       { ...context, error: attempt.error, statusCode: attempt.statusCode },
       'delivery failed: giving up',
     )
-    return deliveries.recordAttempt(delivery.id, attempt, 'failed', null)
+    return deliveries.recordAttempt(delivery, attempt, 'failed', null)
   }
   const delay = retryDelay(args.retryScheduleMs, args.retryNumber, args.retryAfterMs)
   await deliveries.recordAttempt(
-    delivery.id,
+    delivery,
     attempt,
     'retrying',
     new Date(Date.parse(attempt.at) + delay).toISOString(),
