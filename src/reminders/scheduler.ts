@@ -64,11 +64,12 @@ export function createScheduler(deps: {
     if (stale.length > 0) await redis.srem(keys.reminderJobs(hearing.id), ...stale)
     if (planned.length > 0) {
       await redis.sadd(keys.reminderJobs(hearing.id), ...planned.map(reminderJobId))
+      // The delay counts from this moment, not from `now`: a long reconciler pass must not make jobs late.
       await queues.reminders.addBulk(
         planned.map((p) => ({
           name: 'reminders' as const,
           data: p,
-          opts: { jobId: reminderJobId(p), delay: Math.max(0, Date.parse(p.dueAt) - now) },
+          opts: { jobId: reminderJobId(p), delay: Math.max(0, Date.parse(p.dueAt) - Date.now()) },
         })),
       )
     }
