@@ -34,10 +34,11 @@ export function createFollowers({
     hearing: Hearing,
     kase: Case,
     remindBefore?: string,
+    endpointsNow?: readonly EndpointRecord[],
   ): Promise<Recipients> {
     const [subs, all] = await Promise.all([
       subscriptions.activeFollowers(hearing.id, kase.id),
-      endpoints.all(),
+      endpointsNow ?? endpoints.all(),
     ])
     const wantsOffset = (list: readonly string[]) => remindBefore === undefined || list.includes(remindBefore)
     const emailed = type === 'hearing.reminder' || EMAIL_NOTICES.includes(type)
@@ -53,9 +54,22 @@ export function createFollowers({
 
   return {
     recipients,
-    /** The distinct reminder offsets wanted for a hearing: one job each, however many people follow it. */
-    async offsetsFor(hearing: Hearing, kase: Case): Promise<string[]> {
-      const { subscriptions: subs, endpoints: eps } = await recipients('hearing.reminder', hearing, kase)
+    /**
+     * The distinct reminder offsets wanted for a hearing: one job each, however many people follow it.
+     * A caller planning many hearings may pass the endpoints it read once.
+     */
+    async offsetsFor(
+      hearing: Hearing,
+      kase: Case,
+      endpointsNow?: readonly EndpointRecord[],
+    ): Promise<string[]> {
+      const { subscriptions: subs, endpoints: eps } = await recipients(
+        'hearing.reminder',
+        hearing,
+        kase,
+        undefined,
+        endpointsNow,
+      )
       return [...new Set([...subs.flatMap((s) => s.remindBefore), ...eps.flatMap((e) => e.remindBefore)])]
     },
   }

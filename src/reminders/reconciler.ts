@@ -1,6 +1,7 @@
 import type { Config } from '../../config/index.js'
 import type { DeliveryStore } from '../deliveries/delivery.store.js'
 import { queueDelivery } from '../deliveries/fanout.js'
+import type { EndpointStore } from '../endpoints/endpoint.store.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
 import { acquireLock } from '../lock.js'
@@ -14,6 +15,7 @@ import type { Scheduler } from './scheduler.js'
 const OUTBOX_GRACE_MS = 5000
 /** Short, and renewed while a pass runs: a process killed mid-pass holds up the next one by seconds only. */
 const LOCK_MS = 15_000
+const PLAN_CONCURRENCY = 10
 /** An unfinished delivery this far past its due attempt, with no live job, has lost its job. */
 const OVERDUE_GRACE_MS = 60_000
 const LIVE_JOB_STATES: readonly string[] = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']
@@ -28,11 +30,12 @@ export function createReconciler(deps: {
   hearings: HearingStore
   scheduler: Scheduler
   deliveries: DeliveryStore
+  endpoints: EndpointStore
   queues: Pick<Queues, 'events' | 'email' | 'webhook'>
   config: Pick<Config, 'reminders' | 'jobLockMs'>
   log: Logger
 }) {
-  const { store, hearings, deliveries, scheduler, queues, config, log } = deps
+  const { store, hearings, deliveries, endpoints, scheduler, queues, config, log } = deps
 
   async function requeueEvents(now: number): Promise<number> {
     const ids = await store.redis.zrangebyscore(
@@ -94,14 +97,22 @@ export function createReconciler(deps: {
         let hearingsSeen = 0
         let planned = 0
         for await (const ids of hearings.idsStartingFrom(new Date(now).toISOString())) {
-          for (const hearing of await store.getMany<Hearing>(ids)) {
-            if (hearing?.status !== 'scheduled') continue
-            hearingsSeen++
-            try {
-              planned += (await scheduler.sync(await retime(hearing), now)).planned
-            } catch (err) {
-              log.error({ err, hearingId: hearing.id }, 'reconciler could not plan a hearing')
-            }
+          // Endpoints are read once per batch, and a few hearings are planned at once (each under its own lease).
+          const [batch, endpointsNow] = await Promise.all([store.getMany<Hearing>(ids), endpoints.all()])
+          const scheduled = batch.filter((h): h is Hearing => h?.status === 'scheduled')
+          hearingsSeen += scheduled.length
+          for (let i = 0; i < scheduled.length; i += PLAN_CONCURRENCY) {
+            const results = await Promise.all(
+              scheduled.slice(i, i + PLAN_CONCURRENCY).map(async (hearing) => {
+                try {
+                  return (await scheduler.sync(await retime(hearing), now, endpointsNow)).planned
+                } catch (err) {
+                  log.error({ err, hearingId: hearing.id }, 'reconciler could not plan a hearing')
+                  return 0
+                }
+              }),
+            )
+            planned += results.reduce((a, b) => a + b, 0)
           }
         }
         const result = {

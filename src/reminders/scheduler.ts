@@ -1,4 +1,5 @@
 import type { CaseStore } from '../cases/case.store.js'
+import type { EndpointRecord } from '../endpoints/endpoint.schema.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
 import { acquireLock } from '../lock.js'
@@ -34,11 +35,12 @@ export function createScheduler(deps: {
   async function sync(
     hearing: Hearing,
     now = Date.now(),
+    endpointsNow?: readonly EndpointRecord[],
   ): Promise<{ planned: number; added: number; removed: number }> {
     const lock = await acquireLock(redis, keys.lock(`plan:${hearing.id}`), PLAN_LOCK_MS, PLAN_LOCK_MS)
     if (!lock) throw new Error(`reminders of ${hearing.id} are being planned elsewhere for too long`)
     try {
-      return await syncLatest((await hearings.get(hearing.id)) ?? hearing, now)
+      return await syncLatest((await hearings.get(hearing.id)) ?? hearing, now, endpointsNow)
     } finally {
       await lock.release().catch(() => undefined)
     }
@@ -47,9 +49,10 @@ export function createScheduler(deps: {
   async function syncLatest(
     hearing: Hearing,
     now: number,
+    endpointsNow?: readonly EndpointRecord[],
   ): Promise<{ planned: number; added: number; removed: number }> {
     const kase = await cases.get(hearing.caseId)
-    const offsets = kase ? await followers.offsetsFor(hearing, kase) : []
+    const offsets = kase ? await followers.offsetsFor(hearing, kase, endpointsNow) : []
     // Jobs of this version whose moment has passed stay: they may be due and not yet fired.
     const all = planReminders(hearing, offsets)
     const current = new Set(all.map(reminderJobId))
