@@ -1,9 +1,22 @@
-import { type TSchema, Type } from '@sinclair/typebox'
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
 
 /** Shared pieces of the HTTP contract: problem details, pagination, ids. */
 
 export const Instant = Type.String({ format: 'date-time', description: 'RFC 3339 instant in UTC' })
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+/**
+ * `type: [T, 'null']` rather than `anyOf`: the same contract, but fast-json-stringify serializes it
+ * directly instead of validating every value against each branch (anyOf made responses several times slower).
+ */
+export const Nullable = <T extends TSchema>(schema: T) =>
+  typeof schema.type === 'string'
+    ? Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] })
+    : Type.Union([schema, Type.Null()])
+
+/** A string from a fixed list, as `enum` (not a union of literals, for the same reason as Nullable). */
+export const StringEnum = <const T extends readonly string[]>(
+  values: T,
+  options: { description?: string } = {},
+) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
 

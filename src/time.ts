@@ -37,10 +37,18 @@ export function isTimeProblem(x: ParsedHearingTime | TimeProblem): x is TimeProb
   return 'reason' in x
 }
 
+const zoneValidity = new Map<string, boolean>()
+
 export function isValidTimeZone(zone: string): boolean {
   // Newer Intl versions accept offset identifiers such as '+05:00'; these are not IANA zones.
   if (/^[+-]/.test(zone)) return false
-  return IANAZone.isValidZone(zone)
+  // Checking builds an Intl formatter: remember the answer (zones are few; the reconciler asks often).
+  let valid = zoneValidity.get(zone)
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(zone)
+    if (zoneValidity.size < 1000) zoneValidity.set(zone, valid)
+  }
+  return valid
 }
 
 export function parseHearingTime(

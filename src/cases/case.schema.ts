@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Instant, Nullable, PageQuery, TimeZoneName } from '../schema.js'
+import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../schema.js'
 
 export const Visibility = { public: 'public', internal: 'internal' } as const
 export type Visibility = (typeof Visibility)[keyof typeof Visibility]
@@ -17,7 +17,7 @@ export const CaseCreate = Type.Object(
     ),
     description: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
     tags: Type.Optional(Type.Array(Tag, { maxItems: 50, uniqueItems: true })),
-    visibility: Type.Optional(Type.Union([Type.Literal('public'), Type.Literal('internal')])),
+    visibility: Type.Optional(StringEnum(['public', 'internal'])),
   },
   { additionalProperties: false },
 )
@@ -35,7 +35,7 @@ export const Case = Type.Object({
   jurisdiction: Nullable(Type.String()),
   description: Nullable(Type.String()),
   tags: Type.Array(Type.String()),
-  visibility: Type.Union([Type.Literal('public'), Type.Literal('internal')]),
+  visibility: StringEnum(['public', 'internal']),
   createdAt: Instant,
   updatedAt: Instant,
 })

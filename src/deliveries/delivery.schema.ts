@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Instant, Nullable, PageQuery } from '../schema.js'
+import { Instant, Nullable, PageQuery, StringEnum } from '../schema.js'
 
 export const DeliveryStatus = {
   pending: 'pending',
@@ -9,7 +9,7 @@ export const DeliveryStatus = {
   missed: 'missed',
 } as const
 export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus]
-const StatusSchema = Type.Union(Object.values(DeliveryStatus).map((s) => Type.Literal(s)))
+const StatusSchema = StringEnum(Object.values(DeliveryStatus))
 
 export const Attempt = Type.Object({
   at: Instant,
@@ -23,7 +23,7 @@ export const Delivery = Type.Object({
   id: Type.String(),
   eventId: Type.String(),
   eventType: Type.String(),
-  channel: Type.Union([Type.Literal('email'), Type.Literal('webhook')]),
+  channel: StringEnum(['email', 'webhook']),
   target: Type.String({ description: 'Email address or endpoint URL' }),
   hearingId: Nullable(Type.String()),
   endpointId: Nullable(Type.String()),
@@ -40,7 +40,7 @@ export type Delivery = Static<typeof Delivery> & { jobId?: string }
 export const DeliveryListQuery = Type.Object(
   {
     status: Type.Optional(StatusSchema),
-    channel: Type.Optional(Type.Union([Type.Literal('email'), Type.Literal('webhook')])),
+    channel: Type.Optional(StringEnum(['email', 'webhook'])),
     endpointId: Type.Optional(Type.String({ maxLength: 100 })),
     hearingId: Type.Optional(Type.String({ maxLength: 100 })),
     ...PageQuery,

@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { WEBHOOK_EVENT_TYPES } from '../events/event.js'
-import { Instant, Nullable } from '../schema.js'
+import { Instant, Nullable, StringEnum } from '../schema.js'
 import { RemindBefore } from '../subscriptions/subscription.schema.js'
 
-const EventTypeSchema = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)))
+const EventTypeSchema = StringEnum(WEBHOOK_EVENT_TYPES)
 
 const writable = {
   url: Type.String({

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Instant, Nullable, PageQuery, TimeZoneName } from '../schema.js'
+import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../schema.js'
 
 export const HearingStatus = { scheduled: 'scheduled', cancelled: 'cancelled', decided: 'decided' } as const
 export type HearingStatus = (typeof HearingStatus)[keyof typeof HearingStatus]
@@ -46,7 +46,7 @@ export const Hearing = Type.Object({
   startsAtUtc: Instant,
   location: Nullable(Type.String()),
   notes: Nullable(Type.String()),
-  status: Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled'), Type.Literal('decided')]),
+  status: StringEnum(['scheduled', 'cancelled', 'decided']),
   outcome: Nullable(Outcome),
   cancelReason: Nullable(Type.String()),
   version: Type.Integer({ minimum: 1 }),
@@ -60,9 +60,7 @@ export const HearingListQuery = Type.Object(
     from: Type.Optional(Instant),
     to: Type.Optional(Instant),
     caseId: Type.Optional(Type.String({ maxLength: 100 })),
-    status: Type.Optional(
-      Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled'), Type.Literal('decided')]),
-    ),
+    status: Type.Optional(StringEnum(['scheduled', 'cancelled', 'decided'])),
     ...PageQuery,
   },
   { additionalProperties: false },

@@ -1,10 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Instant } from '../schema.js'
+import { Instant, StringEnum } from '../schema.js'
 
 export const Scope = { admin: 'admin', staff: 'staff', partner: 'partner' } as const
 export type Scope = (typeof Scope)[keyof typeof Scope]
 
-const ScopeSchema = Type.Union([Type.Literal('admin'), Type.Literal('staff'), Type.Literal('partner')])
+const ScopeSchema = StringEnum(['admin', 'staff', 'partner'])
 
 export const ApiKeyCreate = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 200 }), scope: ScopeSchema },

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Instant, Nullable, PageQuery, TimeZoneName } from '../schema.js'
+import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../schema.js'
 
 export const SubscriptionStatus = {
   pending: 'pending',
@@ -38,7 +38,7 @@ export const Subscription = Type.Object({
     Type.String({ description: 'How times are shown to this person; null: the hearing zone' }),
   ),
   remindBefore: Type.Array(Type.String()),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('unsubscribed')]),
+  status: StringEnum(['pending', 'active', 'unsubscribed']),
   createdAt: Instant,
   updatedAt: Instant,
 })

@@ -1,0 +1,196 @@
+import type { Ctx } from '../lib/context.js'
+import { createCase, wallTime } from '../lib/fixtures.js'
+import { type LoadOptions, type LoadResult, load, warm } from '../lib/load.js'
+import { benchServices } from '../lib/services.js'
+import { deletePrefix, freePort, mapConcurrent, mark, waitFor } from '../lib/util.js'
+
+const SECTION = '1 API'
+const DAY = 86_400_000
+
+/**
+ * Section 1: requests/s and p50/p99 of three routes under autocannon, each right after a run of the
+ * ceiling (a bare Fastify hello-world in its own process) so that both see the same machine load.
+ * courtbell runs as ROLE=api and ROLE=worker processes; the worker fans out each created hearing's event.
+ */
+export async function apiSection(ctx: Ctx) {
+  const S = ctx.sizes.api
+  const prefix = ctx.newPrefix('api')
+  const svc = await benchServices(ctx.redis.url, prefix)
+  const started: { stop(): Promise<void> }[] = []
+  try {
+    // Fixtures through the service's own functions (not measured): a staff key, a case with one
+    // subscriber wanting 3 reminders (so each new hearing gets 3 delayed jobs), seeded hearings.
+    const staff = await svc.keys.create('bench staff', 'staff')
+    const kase = await createCase(svc, 1)
+    await svc.subscriptions.upsert(
+      { kind: 'case', caseId: kase.id },
+      { email: 'lawyer@example.org', name: 'Lawyer', timeZone: null, remindBefore: ['P7D', 'P1D', 'PT2H'] },
+      'active',
+    )
+    const base = Date.now() + 30 * DAY
+    const perDay = 10
+    const seeded = await mapConcurrent(
+      Array.from({ length: S.seedHearings }, (_, i) => i),
+      20,
+      (i) =>
+        svc.hearingService.create(kase, {
+          title: `Seeded hearing ${i}`,
+          startsAt: wallTime(base + Math.floor(i / perDay) * DAY + (i % perDay) * 1800_000),
+          location: 'Courtroom 4',
+        }),
+    )
+    const ids = seeded.map((h) => h.id)
+    mark('api: seeded')
+
+    const helloPort = await freePort()
+    const hello = await ctx.startBare({
+      name: 'api-bare-fastify',
+      script: 'bench/bare/hello.ts',
+      env: {
+        PORT: String(helloPort),
+        REDIS_URL: ctx.redis.url,
+        HELLO_KEY: svc.store.keys.record(ids[0] as string),
+      },
+      readyLine: 'bare fastify started',
+    })
+    started.push(hello)
+    const api = await ctx.startCourtbell({ section: 'api', name: 'api', role: 'api', prefix })
+    started.push(api)
+    const worker = await ctx.startCourtbell({ section: 'api', name: 'worker', role: 'worker', prefix })
+    started.push(worker)
+    await worker.waitForLine((l) => l.includes('reconciler pass'), 60_000, 'the start-up reconciler pass')
+    await drained(svc, 60_000)
+    mark('api: processes ready, events drained')
+
+    const auth = { authorization: `Bearer ${staff.key}` }
+    const from = new Date(base).toISOString()
+    const to = new Date(base + 10 * DAY).toISOString()
+    const listPath = `/v1/hearings?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`
+    const check = (await (await fetch(`${api.baseUrl}${listPath}`, { headers: auth })).json()) as {
+      items: unknown[]
+    }
+    if (check.items.length !== 50) throw new Error(`list returned ${check.items.length} items, expected 50`)
+
+    const ceilingOpts: LoadOptions = {
+      url: `http://127.0.0.1:${helloPort}/hello`,
+      durationS: S.durationS,
+      connections: S.connections,
+    }
+    const routes: { name: string; target: number; opts: LoadOptions }[] = [
+      {
+        name: 'GET /v1/hearings/:id',
+        target: 0.5,
+        opts: {
+          url: api.baseUrl,
+          durationS: S.durationS,
+          connections: S.connections,
+          headers: auth,
+          path: () => `/v1/hearings/${ids[Math.floor(Math.random() * ids.length)]}`,
+        },
+      },
+      {
+        name: 'GET /v1/hearings?from=&to= (50 items)',
+        target: 0.2,
+        opts: {
+          url: `${api.baseUrl}${listPath}`,
+          durationS: S.durationS,
+          connections: S.connections,
+          headers: auth,
+        },
+      },
+      {
+        name: 'POST /v1/cases/:id/hearings',
+        target: 0.25,
+        opts: {
+          url: `${api.baseUrl}/v1/cases/${kase.id}/hearings`,
+          method: 'POST',
+          durationS: S.durationS,
+          connections: S.connections,
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            title: 'Appeal hearing',
+            startsAt: wallTime(base + 200 * DAY).slice(0, 16),
+            location: 'Courtroom 2',
+          }),
+        },
+      },
+    ]
+
+    const raw: Record<string, { ceiling: LoadResult; courtbell: LoadResult }> = {}
+    // --routes=get,list,post runs a subset (e.g. to profile one route alone).
+    const only = ctx.argv
+      .find((a) => a.startsWith('--routes='))
+      ?.slice('--routes='.length)
+      .split(',')
+    const keys = ['get', 'list', 'post']
+    for (const [i, route] of routes.entries()) {
+      if (only && !only.includes(keys[i] as string)) continue
+      await warm(ceilingOpts, S.warmupS)
+      const ceiling = await load(ceilingOpts)
+      await warm(route.opts, S.warmupS)
+      const courtbell = await load(route.opts)
+      raw[route.name] = { ceiling, courtbell }
+      const bad = courtbell.non2xx + courtbell.errors
+      ctx.row({
+        section: SECTION,
+        metric: `${route.name} req/s`,
+        value: courtbell.rps,
+        baseline: ceiling.rps,
+        baselineLabel: 'bare Fastify hello-world',
+        unit: 'req/s',
+        target: `ratio ≥ ${route.target}`,
+        met: courtbell.rps / ceiling.rps >= route.target && bad === 0,
+        ...(bad > 0 ? { note: `${courtbell.non2xx} non-2xx, ${courtbell.errors} errors` } : {}),
+      })
+      for (const p of ['p50', 'p99'] as const)
+        ctx.row({
+          section: SECTION,
+          metric: `${route.name} latency ${p}`,
+          value: courtbell[p],
+          baseline: ceiling[p],
+          unit: 'ms',
+          target: '—',
+          met: null,
+        })
+      // The POST route ran on while the worker fanned its events out; let it finish before the next run.
+      await drained(svc, 120_000)
+      mark(`api: ${route.name} done`)
+    }
+    // Context: the same bare Fastify with one Redis GET + JSON.parse per request (no auth, no hooks).
+    await warm(ceilingOpts, S.warmupS)
+    const ceiling = await load(ceilingOpts)
+    const redisGetOpts = { ...ceilingOpts, url: `http://127.0.0.1:${helloPort}/redis` }
+    await warm(redisGetOpts, S.warmupS)
+    const redisGet = await load(redisGetOpts)
+    ctx.row({
+      section: SECTION,
+      metric: 'context: bare Fastify + one Redis GET of a hearing req/s',
+      value: redisGet.rps,
+      baseline: ceiling.rps,
+      unit: 'req/s',
+      target: '—',
+      met: null,
+      note: 'what one Redis round trip and a JSON parse cost on this machine, beside the hello-world ceiling',
+    })
+    ctx.details.api = { sizes: S, seededHearings: ids.length, raw, context: { ceiling, redisGet } }
+  } finally {
+    mark('api: stopping')
+    for (const p of started.reverse()) await p.stop()
+    mark('api: stopped')
+    await deletePrefix(ctx.redis.client, prefix)
+    await svc.close()
+  }
+}
+
+/** Until the events queue has nothing waiting or running (bounded). */
+async function drained(svc: Awaited<ReturnType<typeof benchServices>>, timeoutMs: number) {
+  await waitFor(
+    'the events queue to drain',
+    timeoutMs,
+    async () => {
+      const counts = await svc.queues.events.getJobCounts('waiting', 'active', 'paused', 'prioritized')
+      return Object.values(counts).every((n) => n === 0) ? true : undefined
+    },
+    100,
+  )
+}
