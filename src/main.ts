@@ -6,7 +6,7 @@ import { createMailer } from './email/mailer.js'
 import { ensureRedis } from './embedded-redis.js'
 import { createLogger } from './logger.js'
 import { closeQueues, createQueues } from './queues.js'
-import { connectForApi, queueConnectionOptions, workerConnectionOptions } from './redis.js'
+import { connectForApi, workerConnectionOptions } from './redis.js'
 import { checkRedisSettings } from './redis-checks.js'
 import { createKeys } from './redis-keys.js'
 import { createServices } from './services.js'
@@ -33,7 +33,7 @@ async function main() {
   await redis.connect()
   await checkRedisSettings(redis, config, log)
 
-  const queues = createQueues(queueConnectionOptions(config.redis.url), {
+  const queues = createQueues(redis, {
     prefix: createKeys(config.redis.prefix).queuePrefix,
     retryScheduleMs: config.retryScheduleMs,
     log,

@@ -12,14 +12,6 @@ export function connectForApi(url: string): Redis {
   })
 }
 
-/**
- * The API's queue handles get connections of their own (BullMQ opens one per queue): its scripts then do
- * not weigh on every MULTI of the store's client. Like the store's, they fail fast while Redis is away.
- */
-export function queueConnectionOptions(url: string): RedisOptions {
-  return { ...workerConnectionOptions(url), enableOfflineQueue: false, maxRetriesPerRequest: 1 }
-}
-
 /** Workers block on Redis and must keep retrying forever (BullMQ requires maxRetriesPerRequest: null). */
 export function workerConnectionOptions(url: string): RedisOptions {
   const { hostname, port, password, username, protocol, pathname } = new URL(url)

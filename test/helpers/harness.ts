@@ -8,12 +8,7 @@ import { buildApp } from '../../src/app.js'
 import { createMailer, type Mailer } from '../../src/email/mailer.js'
 import { createLogger } from '../../src/logger.js'
 import { closeQueues, createQueues } from '../../src/queues.js'
-import {
-  connectForApi,
-  queueConnectionOptions,
-  type Redis,
-  workerConnectionOptions,
-} from '../../src/redis.js'
+import { connectForApi, type Redis, workerConnectionOptions } from '../../src/redis.js'
 import { createKeys } from '../../src/redis-keys.js'
 import { createServices, type Services } from '../../src/services.js'
 import { startWorkers, type Workers } from '../../workers/index.js'
@@ -58,7 +53,7 @@ export async function startHarness(opts: {
   const redis = connectForApi(config.redis.url)
   redis.on('error', () => undefined)
   await redis.connect()
-  const queues = createQueues(queueConnectionOptions(config.redis.url), {
+  const queues = createQueues(redis, {
     prefix: createKeys(prefix).queuePrefix,
     retryScheduleMs: config.retryScheduleMs,
     log,
