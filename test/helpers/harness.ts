@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { pino } from 'pino'
 import { type Config, loadConfig } from '../../config/index.js'
 import { buildApp } from '../../src/app.js'
 import { createMailer, type Mailer } from '../../src/email/mailer.js'
@@ -36,6 +37,8 @@ export async function startHarness(opts: {
   name: string
   workers?: boolean
   env?: Record<string, string>
+  /** Collect the service's own log lines (with its redaction) here instead of writing them to stdout. */
+  captureLogs?: string[]
 }): Promise<Harness> {
   const prefix = `cbtest-${opts.name}-${randomBytes(4).toString('hex')}`
   const config = loadConfig({
@@ -50,6 +53,13 @@ export async function startHarness(opts: {
     ...opts.env,
   })
   const log = createLogger(config.logLevel)
+  const captured = opts.captureLogs
+  if (captured) {
+    // Swapped before any child logger exists, so Fastify's request loggers and the workers' inherit it.
+    ;(log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = {
+      write: (line: string) => captured.push(line),
+    }
+  }
   const redis = connectForApi(config.redis.url)
   redis.on('error', () => undefined)
   await redis.connect()

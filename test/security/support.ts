@@ -1,20 +1,7 @@
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { LightMyRequestResponse } from 'fastify'
-import { pino } from 'pino'
 import { expect } from 'vitest'
-import { loadConfig } from '../../config/index.js'
-import { buildApp } from '../../src/app.js'
-import { createMailer } from '../../src/email/mailer.js'
-import { createLogger } from '../../src/logger.js'
-import { closeQueues, createQueues } from '../../src/queues.js'
-import { connectForApi, type Redis, workerConnectionOptions } from '../../src/redis.js'
-import { createKeys } from '../../src/redis-keys.js'
-import { createServices } from '../../src/services.js'
-import { startWorkers } from '../../workers/index.js'
-import { ADMIN_KEY, deleteKeys, type Harness, REDIS_URL } from '../helpers/harness.js'
+import type { Redis } from '../../src/redis.js'
+import { type Harness, startHarness } from '../helpers/harness.js'
 
 /** Shared helpers of the security suite (test/security/*). */
 
@@ -119,82 +106,13 @@ export function diffSnapshots(before: Map<string, string>, after: Map<string, st
 
 export type CapturedHarness = Harness & { logs: string[] }
 
-/**
- * The same composition as test/helpers/harness.ts, but the service's own logger (src/logger.ts, with its
- * redaction rules) writes into `logs` instead of stdout: the destination stream of the pino instance is
- * swapped before any child logger exists, so Fastify's request loggers and the workers' loggers inherit it.
- */
+/** A harness whose service logger (src/logger.ts, with its redaction rules) writes into `logs`. */
 export async function startCapturedHarness(opts: {
   name: string
   workers?: boolean
   env?: Record<string, string>
 }): Promise<CapturedHarness> {
-  const prefix = `cbtest-${opts.name}-${randomBytes(4).toString('hex')}`
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    ADMIN_API_KEY: ADMIN_KEY,
-    WEBHOOK_ALLOW_PRIVATE: 'true',
-    LOG_LEVEL: 'trace',
-    DATA_DIR: mkdtempSync(join(tmpdir(), `${prefix}-`)),
-    PUBLIC_BASE_URL: 'http://courtbell.test',
-    ...opts.env,
-  })
   const logs: string[] = []
-  const log = createLogger(config.logLevel)
-  ;(log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = {
-    write(line: string) {
-      logs.push(line)
-    },
-  }
-  const redis = connectForApi(config.redis.url)
-  redis.on('error', () => undefined)
-  await redis.connect()
-  const queues = createQueues(redis, {
-    prefix: createKeys(prefix).queuePrefix,
-    retryScheduleMs: config.retryScheduleMs,
-    log,
-  })
-  const services = await createServices({ redis, config, log, queues })
-  await services.keys.ensureAdminKey(config.adminApiKey)
-  const app = await buildApp(services)
-  await app.ready()
-  const mailer = opts.workers
-    ? createMailer({
-        smtpUrl: config.mail.smtpUrl,
-        outboxDir: config.mail.outboxDir,
-        from: config.mail.from,
-        log,
-      })
-    : undefined
-  const workers =
-    mailer && startWorkers(services, { connection: workerConnectionOptions(config.redis.url), mailer })
-  const keyCache = new Map<string, string>()
-  return {
-    logs,
-    config,
-    redis,
-    services,
-    app,
-    workers,
-    mailer,
-    async auth(scope = 'admin') {
-      if (scope === 'admin') return { authorization: `Bearer ${ADMIN_KEY}` }
-      let key = keyCache.get(scope)
-      if (!key) {
-        key = (await services.keys.create(`test ${scope}`, scope)).key
-        keyCache.set(scope, key)
-      }
-      return { authorization: `Bearer ${key}` }
-    },
-    async close() {
-      await workers?.close(5000)
-      await app.close()
-      await mailer?.close()
-      await closeQueues(queues)
-      await deleteKeys(redis, prefix)
-      await redis.quit()
-    },
-  }
+  const h = await startHarness({ ...opts, env: { LOG_LEVEL: 'trace', ...opts.env }, captureLogs: logs })
+  return Object.assign(h, { logs })
 }
