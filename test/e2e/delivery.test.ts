@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bilash, eventually, type Harness, startHarness } from '../helpers/harness.js'
+import { eventually, type Harness, registerBilash, startHarness } from '../helpers/harness.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
 import { rawHeader, type SmtpSink, startSmtpSink } from '../helpers/smtp.js'
 
@@ -127,17 +127,7 @@ describe('webhook retries', () => {
 
 describe('email delivery', () => {
   it('retries an SMTP 4xx and fails at once on a 5xx', async () => {
-    const kase = (
-      await h.app.inject({ method: 'POST', url: '/v1/cases', headers: await staff(), payload: bilash.case })
-    ).json()
-    const hearing = (
-      await h.app.inject({
-        method: 'POST',
-        url: `/v1/cases/${kase.id}/hearings`,
-        headers: await staff(),
-        payload: bilash.hearing,
-      })
-    ).json()
+    const { hearing } = await registerBilash(h)
     let refusals = 2
     smtp.setReply((to) =>
       to === 'greylisted@example.org' && refusals-- > 0 ? 450 : to === 'nobody@example.org' ? 550 : undefined,
@@ -185,17 +175,7 @@ describe('email delivery', () => {
 
 describe('self-service subscription', () => {
   it('confirms through the link in the email and unsubscribes in one click', async () => {
-    const kase = (
-      await h.app.inject({ method: 'POST', url: '/v1/cases', headers: await staff(), payload: bilash.case })
-    ).json()
-    const hearing = (
-      await h.app.inject({
-        method: 'POST',
-        url: `/v1/cases/${kase.id}/hearings`,
-        headers: await staff(),
-        payload: bilash.hearing,
-      })
-    ).json()
+    const { hearing } = await registerBilash(h)
     const requested = await h.app.inject({
       method: 'POST',
       url: `/v1/hearings/${hearing.id}/subscriptions`,

@@ -139,6 +139,21 @@ export const bilash = {
   },
 }
 
+/** The Bilash case and its December 14 ruling, registered through the API with a staff key. */
+export async function registerBilash(h: Harness, hearing: Record<string, unknown> = {}) {
+  const headers = await h.auth('staff')
+  const kase = (
+    await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })
+  ).json()
+  const created = await h.app.inject({
+    method: 'POST',
+    url: `/v1/cases/${kase.id}/hearings`,
+    headers,
+    payload: { ...bilash.hearing, ...hearing },
+  })
+  return { kase, hearing: created.json() }
+}
+
 /** Polls until `check` returns a value (not undefined), or fails after timeoutMs. */
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
