@@ -37,7 +37,8 @@ export function createStore({ redis, keys }: { redis: Redis; keys: Keys }) {
     let scanned = 0
     const scanLimit = Math.max(2000, opts.limit * 10)
     for (;;) {
-      const batch = Math.min(Math.max(opts.limit * 2, 50), 500)
+      // Unfiltered, one more than a page tells whether there is a next one; filtered, read ahead.
+      const batch = opts.keep ? Math.min(Math.max(opts.limit * 2, 50), 500) : opts.limit + 1
       const lower = after !== undefined && !reverse ? `(${after}` : (opts.min ?? '-')
       const upper = after !== undefined && reverse ? `(${after}` : (opts.max ?? '+')
       const members = reverse

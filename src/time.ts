@@ -14,17 +14,36 @@ const DURATION = /^P(?!$)(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(
 
 type Resolved = { ts: number; gap: boolean }
 
-/** The instant a wall time (given as a UTC DateTime with those fields) in a zone stands for.
+const HOUR_MS = 3_600_000
+const hourOffsets = new Map<string, number>()
+
+/**
+ * A zone's UTC offset in minutes at an instant. Luxon asks Intl each time (several µs), and planning
+ * asks a few times per reminder, so offsets are remembered per (zone, hour) — only for hours that start and
+ * end on the same offset: the tz database never changes a zone's offset twice within one hour.
+ */
+function offsetAt(zone: IANAZone, ts: number): number {
+  const hour = Math.floor(ts / HOUR_MS)
+  const key = `${zone.name}|${hour}`
+  const known = hourOffsets.get(key)
+  if (known !== undefined) return known
+  const offset = zone.offset(hour * HOUR_MS)
+  if (offset !== zone.offset((hour + 1) * HOUR_MS - 1)) return zone.offset(ts)
+  if (hourOffsets.size >= 200_000) hourOffsets.clear()
+  hourOffsets.set(key, offset)
+  return offset
+}
+
+/** The instant a wall time (given as the milliseconds of the same fields read in UTC) in a zone stands for.
  * Overlap (clocks set back): the earlier instant. Gap (clocks set forward): the wall time read with the
  * offset from before the gap, i.e. pushed forward by the gap's length, flagged `gap`.
  * Luxon's own resolution is not usable here: it picks the later instant of an overlap
  * (2026-11-01T01:30 America/New_York gives 06:30Z). */
-function resolveWall(wall: DateTime, zone: IANAZone): Resolved {
-  const asUtc = wall.toMillis()
+function resolveWall(wallMs: number, zone: IANAZone): Resolved {
   // Real offsets are under a day, and zones do not change offset twice within two days.
-  const offsets = new Set([asUtc - DAY_MS, asUtc, asUtc + DAY_MS].map((ts) => zone.offset(ts)))
-  const candidates = [...offsets].map((offset) => ({ offset, ts: asUtc - offset * MINUTE_MS }))
-  const valid = candidates.filter((c) => zone.offset(c.ts) === c.offset).map((c) => c.ts)
+  const offsets = new Set([wallMs - DAY_MS, wallMs, wallMs + DAY_MS].map((ts) => offsetAt(zone, ts)))
+  const candidates = [...offsets].map((offset) => ({ offset, ts: wallMs - offset * MINUTE_MS }))
+  const valid = candidates.filter((c) => offsetAt(zone, c.ts) === c.offset).map((c) => c.ts)
   if (valid.length > 0) return { ts: Math.min(...valid), gap: false }
   return { ts: Math.max(...candidates.map((c) => c.ts)), gap: true }
 }
@@ -82,7 +101,7 @@ export function parseHearingTime(
     return { reason: 'format', message: `'${startsAt}' is not a real calendar date and time` }
   }
 
-  const { ts, gap } = resolveWall(wall, IANAZone.create(timeZone))
+  const { ts, gap } = resolveWall(wall.toMillis(), IANAZone.create(timeZone))
   // The date of an all-day hearing exists even if the configured anchor falls in a gap: keep the pushed-forward time.
   if (gap && !allDay) {
     return {
@@ -137,12 +156,14 @@ function mustParseDuration(value: string): DurationParts {
 
 export function reminderDueAt(startsAtUtc: string, timeZone: string, remindBefore: string): string {
   const p = mustParseDuration(remindBefore)
-  const start = DateTime.fromISO(startsAtUtc, { zone: timeZone })
-  if (!start.isValid) throw new RangeError(`invalid instant '${startsAtUtc}' or zone '${timeZone}'`)
+  const start = Date.parse(startsAtUtc)
+  const zone = IANAZone.create(timeZone)
+  if (Number.isNaN(start) || !zone.isValid)
+    throw new RangeError(`invalid instant '${startsAtUtc}' or zone '${timeZone}'`)
   // Calendar part: the same wall time N days earlier (moved in UTC, which has no DST), then resolved in the zone
-  // like a hearing time. Luxon's minus() would keep the start's offset and so pick the later instant of an overlap.
-  const earlierWall = start.setZone('utc', { keepLocalTime: true }).minus({ days: p.weeks * 7 + p.days })
-  const { ts } = resolveWall(earlierWall, IANAZone.create(timeZone))
+  // like a hearing time. Keeping the start's offset instead would pick the later instant of an overlap.
+  const startWall = start + offsetAt(zone, start) * MINUTE_MS
+  const { ts } = resolveWall(startWall - (p.weeks * 7 + p.days) * DAY_MS, zone)
   // Time part: exact elapsed time.
   const exactMs = ((p.hours * 60 + p.minutes) * 60 + p.seconds) * 1000
   return iso(ts - exactMs)

@@ -97,6 +97,31 @@ describe('parseHearingTime', () => {
   })
 })
 
+describe('wall time and instant agree at every quarter hour of a year', () => {
+  // Offsets are remembered per hour: a wrong one would show as a wall time that does not read back.
+  const zones: [string, string][] = [
+    ['America/New_York', '2026-01-01'],
+    ['Europe/Dublin', '2026-01-01'], // negative DST in the tz database
+    ['Australia/Lord_Howe', '2026-01-01'], // 30-minute DST
+    ['Pacific/Chatham', '2026-01-01'], // +12:45 / +13:45
+    ['Asia/Almaty', '2024-01-01'], // +6 → +5 on 2024-03-01
+  ]
+  for (const [zone, from] of zones) {
+    it(zone, () => {
+      const start = Date.parse(`${from}T00:00:00Z`)
+      for (let t = start; t < start + 366 * 86_400_000; t += 900_000) {
+        const wall = DateTime.fromMillis(t, { zone }).toFormat("yyyy-MM-dd'T'HH:mm")
+        const parsed = Date.parse(utcOf(wall, zone))
+        // The earlier instant of a wall time that occurs twice; the same one otherwise.
+        if (parsed !== t) {
+          expect(parsed, wall).toBeLessThan(t)
+          expect(DateTime.fromMillis(parsed, { zone }).toFormat("yyyy-MM-dd'T'HH:mm"), wall).toBe(wall)
+        }
+      }
+    })
+  }
+})
+
 describe('isValidTimeZone', () => {
   it('accepts IANA zones including UTC and Etc/UTC', () => {
     for (const zone of ['Asia/Almaty', 'America/New_York', 'UTC', 'Etc/UTC', 'Etc/GMT-5']) {

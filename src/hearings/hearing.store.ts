@@ -68,17 +68,16 @@ export function createHearingStore({ store }: { store: Store }) {
       to?: string | undefined
       caseId?: string | undefined
       status?: HearingStatus | undefined
-      keep?: (h: Hearing) => boolean
       limit: number
       cursor?: string | undefined
     }) {
-      const { status, keep } = opts
+      const { status } = opts
       return store.page<Hearing>(opts.caseId === undefined ? 'hearings' : `case-hearings:${opts.caseId}`, {
         limit: opts.limit,
         cursor: opts.cursor,
         ...(opts.from ? { min: `[${timeKey(opts.from)}` } : {}),
         ...(opts.to ? { max: `(${timeKey(opts.to)}` } : {}),
-        keep: (h) => (status === undefined || h.status === status) && (keep === undefined || keep(h)),
+        ...(status !== undefined ? { keep: (h: Hearing) => h.status === status } : {}),
       })
     },
 
