@@ -52,6 +52,8 @@ export async function ensureRedis(
     'noeviction',
     '--save',
     '',
+    '--hz',
+    '100',
   ]
   const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' })
   for (let i = 0; i < 50 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100))

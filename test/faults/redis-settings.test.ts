@@ -43,6 +43,17 @@ describe('Redis settings at start-up', () => {
     const warnings = lines.filter((l) => l.level === 40).map((l) => String(l.msg))
     expect(warnings.some((m) => m.includes('noeviction'))).toBe(true)
     expect(warnings.some((m) => m.includes('AOF is off'))).toBe(true)
+    expect(
+      warnings.some((m) => m.includes('Redis hz is 10: delayed reminders may fire up to 100 ms late')),
+    ).toBe(true)
+  })
+
+  it('says nothing about hz once it is 100', async () => {
+    await redis.config('SET', 'hz', '100')
+    const { log, lines } = capturedLog()
+    await checkRedisSettings(redis, { env: 'development' }, log)
+    expect(lines.filter((l) => String(l.msg).includes('hz'))).toEqual([])
+    await redis.config('SET', 'hz', '10')
   })
 
   it('stops a production process with a message that says why', async () => {
