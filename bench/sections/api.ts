@@ -1,3 +1,4 @@
+import { timeKey } from '../../src/store.js'
 import type { Ctx } from '../lib/context.js'
 import { createCase, wallTime } from '../lib/fixtures.js'
 import { type LoadOptions, type LoadResult, load, warm } from '../lib/load.js'
@@ -49,7 +50,7 @@ export async function apiSection(ctx: Ctx) {
       env: {
         PORT: String(helloPort),
         REDIS_URL: ctx.redis.url,
-        HELLO_KEY: svc.store.keys.record(ids[0] as string),
+        REDIS_PREFIX: prefix,
       },
       readyLine: 'bare fastify started',
     })
@@ -71,6 +72,11 @@ export async function apiSection(ctx: Ctx) {
     }
     if (check.items.length !== 50) throw new Error(`list returned ${check.items.length} items, expected 50`)
 
+    const createBody = JSON.stringify({
+      title: 'Appeal hearing',
+      startsAt: wallTime(base + 200 * DAY).slice(0, 16),
+      location: 'Courtroom 2',
+    })
     const ceilingOpts: LoadOptions = {
       url: `http://127.0.0.1:${helloPort}/hello`,
       durationS: S.durationS,
@@ -107,11 +113,7 @@ export async function apiSection(ctx: Ctx) {
           durationS: S.durationS,
           connections: S.connections,
           headers: { ...auth, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            title: 'Appeal hearing',
-            startsAt: wallTime(base + 200 * DAY).slice(0, 16),
-            location: 'Courtroom 2',
-          }),
+          body: createBody,
         },
       },
     ]
@@ -156,23 +158,53 @@ export async function apiSection(ctx: Ctx) {
       await drained(svc, 120_000)
       mark(`api: ${route.name} done`)
     }
-    // Context: the same bare Fastify with one Redis GET + JSON.parse per request (no auth, no hooks).
-    await warm(ceilingOpts, S.warmupS)
-    const ceiling = await load(ceilingOpts)
-    const redisGetOpts = { ...ceilingOpts, url: `http://127.0.0.1:${helloPort}/redis` }
-    await warm(redisGetOpts, S.warmupS)
-    const redisGet = await load(redisGetOpts)
-    ctx.row({
-      section: SECTION,
-      metric: 'context: bare Fastify + one Redis GET of a hearing req/s',
-      value: redisGet.rps,
-      baseline: ceiling.rps,
-      unit: 'req/s',
-      target: '—',
-      met: null,
-      note: 'what one Redis round trip and a JSON parse cost on this machine, beside the hello-world ceiling',
-    })
-    ctx.details.api = { sizes: S, seededHearings: ids.length, raw, context: { ceiling, redisGet } }
+    // Context: the same bare Fastify doing the least each route must do with Redis (no auth, no hooks).
+    const bare = `http://127.0.0.1:${helloPort}`
+    const contexts: { name: string; opts: LoadOptions; note: string }[] = [
+      {
+        name: 'one Redis GET of a hearing',
+        opts: { ...ceilingOpts, url: `${bare}/redis?id=${ids[0]}` },
+        note: 'what one Redis round trip and a JSON parse cost on this machine, beside the hello-world ceiling',
+      },
+      {
+        name: 'one ZRANGE + one MGET of 50 hearings',
+        opts: {
+          ...ceilingOpts,
+          url: `${bare}/list?min=${encodeURIComponent(`[${timeKey(from)}`)}&max=${encodeURIComponent(`(${timeKey(to)}`)}`,
+        },
+        note: 'the same 50 hearings read and sent back with no auth, no validation, no schema',
+      },
+      {
+        name: 'one MULTI write + addBulk of 4 jobs',
+        opts: {
+          ...ceilingOpts,
+          url: `${bare}/create`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: createBody,
+        },
+        note: "a create's least persistent work: record + index entry, 3 delayed reminder jobs and an event job",
+      },
+    ]
+    const context: Record<string, { ceiling: LoadResult; bare: LoadResult }> = {}
+    for (const c of contexts) {
+      await warm(ceilingOpts, S.warmupS)
+      const ceiling = await load(ceilingOpts)
+      await warm(c.opts, S.warmupS)
+      const result = await load(c.opts)
+      context[c.name] = { ceiling, bare: result }
+      ctx.row({
+        section: SECTION,
+        metric: `context: bare Fastify + ${c.name} req/s`,
+        value: result.rps,
+        baseline: ceiling.rps,
+        unit: 'req/s',
+        target: '—',
+        met: null,
+        note: c.note,
+      })
+    }
+    ctx.details.api = { sizes: S, seededHearings: ids.length, raw, context }
   } finally {
     mark('api: stopping')
     for (const p of started.reverse()) await p.stop()
