@@ -130,9 +130,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     },
   )
 
-  registerAuth(app, services.keys, (keyId) =>
-    services.rateLimit(`key:${keyId}`, config.rateLimitPerMinute, 60),
-  )
+  registerAuth(app, services.keys, config.rateLimitPerMinute)
   registerIdempotency(app, services.store)
   registerAudit(app, services.store)
   await app.register(auditRoutes, { store: services.store })

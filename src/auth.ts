@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { forbidden, unauthorized } from './errors.js'
 import type { ApiKeyRecord, Scope } from './keys/key.schema.js'
 import type { KeyStore } from './keys/key.store.js'
+import { mustBeWithin } from './rate-limit.js'
 
 export type Principal = Pick<ApiKeyRecord, 'id' | 'name' | 'scope'>
 /** Who may call a route: a list of scopes (admin is always allowed), 'optional' (anyone; a key if given must be valid) or 'public'. */
@@ -20,12 +21,8 @@ export const STAFF: Access = ['staff']
 export const STAFF_OR_PARTNER: Access = ['staff', 'partner']
 export const ADMIN: Access = []
 
-/** `throttle` is called once per authenticated request with the key's id (a per-key rate limit). */
-export function registerAuth(
-  app: FastifyInstance,
-  keyStore: KeyStore,
-  throttle: (keyId: string) => Promise<void>,
-) {
+/** Every authenticated request counts against its key's limit of `perMinute` requests a minute. */
+export function registerAuth(app: FastifyInstance, keyStore: KeyStore, perMinute: number) {
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (req) => {
     const access = req.routeOptions.config.access
@@ -36,10 +33,11 @@ export function registerAuth(
       throw unauthorized('Send an API key as "Authorization: Bearer <key>"')
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
-    const record = match?.[1] ? await keyStore.authenticate(match[1]) : undefined
-    if (!record) throw unauthorized('The API key is unknown or revoked')
+    const found = match?.[1] ? await keyStore.authenticate(match[1], 60_000) : undefined
+    if (!found) throw unauthorized('The API key is unknown or revoked')
+    const record = found.principal
     req.principal = { id: record.id, name: record.name, scope: record.scope }
-    await throttle(record.id)
+    mustBeWithin(perMinute, found.hits, found.windowLeftMs)
     if (access !== 'optional' && record.scope !== 'admin' && !access.includes(record.scope))
       throw forbidden(`A ${record.scope} key may not do this`)
   })

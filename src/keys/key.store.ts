@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { newId } from '../ids.js'
+import { countHit } from '../rate-limit.js'
 import type { Store } from '../store.js'
 import type { ApiKeyRecord, ApiKeyView, Scope } from './key.schema.js'
 
@@ -13,6 +14,13 @@ export type KeyPrincipal = Pick<ApiKeyRecord, 'id' | 'name' | 'scope'>
 const principalOf = ({ id, name, scope }: ApiKeyRecord): KeyPrincipal => ({ id, name, scope })
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex')
+
+/** Looks the key up by hash and, only if it is known, counts the request in the key's rate window. */
+const AUTHENTICATE = `
+local found = redis.call('HGET', KEYS[1], ARGV[1])
+if not found then return false end
+${countHit(2, 2)}
+return { found, count, ttl }`
 
 export function createKeyStore({ store }: { store: Store }) {
   const { redis, keys } = store
@@ -43,11 +51,25 @@ export function createKeyStore({ store }: { store: Store }) {
 
     /**
      * Who a bearer token is, unless it is unknown or revoked: one lookup by the key's hash (revoking
-     * removes the entry, so it stops working at once on every replica).
+     * removes the entry, so it stops working at once on every replica). In the same round trip the request
+     * is counted in the key's rate window (bucket `key:<hash>`); unknown tokens count nowhere.
      */
-    async authenticate(key: string): Promise<KeyPrincipal | undefined> {
-      const found = await redis.hget(keys.apiKeyByHash, hashApiKey(key))
-      return found === null ? undefined : (JSON.parse(found) as KeyPrincipal)
+    async authenticate(
+      key: string,
+      windowMs: number,
+    ): Promise<{ principal: KeyPrincipal; hits: number; windowLeftMs: number } | undefined> {
+      const hash = hashApiKey(key)
+      const found = (await redis.eval(
+        AUTHENTICATE,
+        2,
+        keys.apiKeyByHash,
+        keys.rate(`key:${hash}`),
+        hash,
+        windowMs,
+      )) as [string, number, number] | null
+      if (found === null) return undefined
+      const [principal, hits, windowLeftMs] = found
+      return { principal: JSON.parse(principal) as KeyPrincipal, hits, windowLeftMs }
     },
 
     async list(limit: number, cursor: string | undefined) {

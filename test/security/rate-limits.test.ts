@@ -61,6 +61,15 @@ describe('per API key', () => {
     }
     expectRateLimited(await h.app.inject({ method: 'GET', url: '/v1/cases', headers: prober.headers }))
   })
+  it('keeps no count for unknown keys (bad tokens cannot fill Redis with windows)', async () => {
+    const windows = async () => (await h.redis.keys(`${h.config.redis.prefix}:rate:*`)).length
+    const before = await windows()
+    for (let i = 0; i < 20; i++) {
+      const bogus = { authorization: `Bearer cb_${randomBytes(32).toString('base64url')}` }
+      expect((await h.app.inject({ method: 'GET', url: '/v1/cases', headers: bogus })).statusCode).toBe(401)
+    }
+    expect(await windows()).toBe(before)
+  })
 })
 
 describe('held in Redis: two replicas on the same prefix share the limit', () => {
