@@ -37,12 +37,13 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
    * its answer rather than a retry that would write twice.
    */
   async function afterWrite(hearing: Hearing, event?: EventRecord) {
-    try {
-      if (event) await queues.events.add('events', { eventId: event.id }, { jobId: event.id })
-      await scheduler.sync(hearing)
-    } catch (err) {
-      log.warn({ err, hearingId: hearing.id }, 'scheduling deferred to the reconciler')
-    }
+    const [queued, planned] = await Promise.allSettled([
+      event && queues.events.add('events', { eventId: event.id }, { jobId: event.id }),
+      scheduler.sync(hearing),
+    ])
+    for (const result of [queued, planned])
+      if (result.status === 'rejected')
+        log.warn({ err: result.reason, hearingId: hearing.id }, 'scheduling deferred to the reconciler')
   }
 
   /**
