@@ -56,6 +56,7 @@ export function createFollowers({
     recipients,
     /**
      * The distinct reminder offsets wanted for a hearing: one job each, however many people follow it.
+     * Subscribers' offsets come from the offset index (as many reads as offsets, not as subscribers).
      * A caller planning many hearings may pass the endpoints it read once.
      */
     async offsetsFor(
@@ -63,14 +64,15 @@ export function createFollowers({
       kase: Case,
       endpointsNow?: readonly EndpointRecord[],
     ): Promise<string[]> {
-      const { subscriptions: subs, endpoints: eps } = await recipients(
-        'hearing.reminder',
-        hearing,
-        kase,
-        undefined,
-        endpointsNow,
-      )
-      return [...new Set([...subs.flatMap((s) => s.remindBefore), ...eps.flatMap((e) => e.remindBefore)])]
+      const [wanted, all] = await Promise.all([
+        subscriptions.offsetsWanted(hearing.id, kase.id),
+        endpointsNow ?? endpoints.all(),
+      ])
+      const eps = all.filter((e) => endpointFollows(e, kase, 'hearing.reminder'))
+      // Until the index holds every stored subscription, the records themselves say what is wanted.
+      const subs =
+        wanted ?? (await subscriptions.activeFollowers(hearing.id, kase.id)).flatMap((s) => s.remindBefore)
+      return [...new Set([...subs, ...eps.flatMap((e) => e.remindBefore)])]
     },
   }
 }

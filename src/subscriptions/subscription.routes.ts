@@ -90,7 +90,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     async (req, reply) => {
       const sub = await subscriptions.get(req.params.id)
       if (!sub) throw notFound('Subscription', req.params.id)
-      await subscriptions.remove(sub)
+      await service.remove(sub)
       return reply.code(204).send()
     },
   )

@@ -51,7 +51,10 @@ export const mailbox = (email: string) => email.toLowerCase().replace(/\+[^@]*@/
 export function createSubscriptionService(deps: Deps) {
   const { store, subscriptions, hearings, scheduler, fanOut, tokens, rateLimit, config, log } = deps
 
-  /** A new follower may want offsets nobody wanted before: re-plan the hearings it follows. */
+  /**
+   * A new follower may want offsets nobody wanted before, and one leaving may take the last wish for an
+   * offset with it: re-plan the hearings it follows (a reminder left planned would find no one at fire time).
+   */
   async function replan(sub: Subscription) {
     try {
       if (sub.hearingId) {
@@ -150,7 +153,14 @@ export function createSubscriptionService(deps: Deps) {
       if (!sub) return undefined
       if (sub.status === 'unsubscribed') return sub
       log.info({ subscriptionId: sub.id }, 'unsubscribed')
-      return subscriptions.setStatus(sub, 'unsubscribed')
+      const gone = await subscriptions.setStatus(sub, 'unsubscribed')
+      await replan(gone)
+      return gone
+    },
+
+    async remove(sub: Subscription) {
+      await subscriptions.remove(sub)
+      if (sub.status === 'active') await replan(sub)
     },
 
     /** The subscription a valid unsubscribe token names, without changing it (for the confirmation page). */

@@ -1,5 +1,7 @@
+import { conflict } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Store } from '../store.js'
+import { indexedOffsets, WANTED, WRITE } from './offset-index.js'
 import type { Subscription, SubscriptionStatus } from './subscription.schema.js'
 
 export type Target = { kind: 'hearing'; hearingId: string } | { kind: 'case'; caseId: string }
@@ -17,15 +19,55 @@ const emailKey = (targetId: string, email: string) => `${targetId}|${email.toLow
 export function createSubscriptionStore({ store }: { store: Store }) {
   const { redis, keys } = store
 
-  async function save(sub: Subscription) {
+  /** One compare-and-set step of `commit`; false when the stored record is no longer `expected`. */
+  async function write(
+    sub: Subscription,
+    expected: string,
+    offsetsBefore: string[],
+    next: Subscription | null,
+    nextRaw = next ? JSON.stringify(next) : '',
+  ) {
     const targetId = (sub.hearingId ?? sub.caseId) as string
-    await redis
-      .multi()
-      .set(keys.record(sub.id), JSON.stringify(sub))
-      .zadd(keys.index('subscriptions'), 0, sub.id)
-      .zadd(keys.index(followersIndex(targetId)), 0, sub.id)
-      .hset(keys.subscriptionByEmail, emailKey(targetId, sub.email), sub.id)
-      .exec()
+    const offsetsAfter = indexedOffsets(next ?? undefined)
+    const left = offsetsBefore.filter((o) => !offsetsAfter.includes(o))
+    const offsets = [...left, ...offsetsAfter]
+    const written = await redis.eval(
+      WRITE,
+      5 + offsets.length,
+      keys.record(sub.id),
+      keys.index('subscriptions'),
+      keys.index(followersIndex(targetId)),
+      keys.subscriptionByEmail,
+      keys.followerOffsets(targetId),
+      ...offsets.map((o) => keys.offsetFollowers(targetId, o)),
+      expected,
+      nextRaw,
+      sub.id,
+      emailKey(targetId, sub.email),
+      left.length,
+      ...offsets,
+    )
+    return written === 1
+  }
+
+  /**
+   * Read, change, compare-and-set: the change applies to the record as stored, and the offset index moves
+   * from that record to the next in the same step, so concurrent writers cannot leave it behind the records.
+   * `change` answers the next record, null to delete it, undefined to leave it as it is.
+   */
+  async function commit(
+    subject: Subscription,
+    change: (current: Subscription | undefined) => Subscription | null | undefined,
+  ): Promise<{ before: Subscription | undefined; after: Subscription | null | undefined }> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const raw = await redis.get(keys.record(subject.id))
+      const current = raw === null ? undefined : (JSON.parse(raw) as Subscription)
+      const next = change(current)
+      if (next === undefined) return { before: current, after: current }
+      if (await write(current ?? subject, raw ?? '', indexedOffsets(current), next))
+        return { before: current, after: next }
+    }
+    throw conflict(`Subscription ${subject.id} is being changed by someone else; try again`)
   }
 
   async function get(id: string): Promise<Subscription | undefined> {
@@ -34,47 +76,81 @@ export function createSubscriptionStore({ store }: { store: Store }) {
 
   return {
     get,
-    save,
 
     /** Creates the subscription, or updates the one this email already has on this target. */
     async upsert(target: Target, input: SubscriptionInput, status: SubscriptionStatus) {
-      const now = new Date().toISOString()
       // Claim the (target, email) pair atomically: two requests at once must end with one subscription.
       const byEmail = emailKey(targetKey(target), input.email)
       const freshId = newId('sub')
       const claimed = (await redis.hsetnx(keys.subscriptionByEmail, byEmail, freshId)) === 1
       const id = claimed ? freshId : ((await redis.hget(keys.subscriptionByEmail, byEmail)) ?? freshId)
-      const existing = claimed ? undefined : await get(id)
-      const sub: Subscription = existing
-        ? { ...existing, ...input, status, updatedAt: now }
-        : {
-            id,
-            hearingId: target.kind === 'hearing' ? target.hearingId : null,
-            caseId: target.kind === 'case' ? target.caseId : null,
-            ...input,
-            status,
-            createdAt: now,
-            updatedAt: now,
-          }
-      await save(sub)
-      return { subscription: sub, existing }
+      const now = new Date().toISOString()
+      const fresh: Subscription = {
+        id,
+        hearingId: target.kind === 'hearing' ? target.hearingId : null,
+        caseId: target.kind === 'case' ? target.caseId : null,
+        ...input,
+        status,
+        createdAt: now,
+        updatedAt: now,
+      }
+      const { before, after } = await commit(fresh, (existing) =>
+        existing ? { ...existing, ...input, status, updatedAt: now } : fresh,
+      )
+      return { subscription: after as Subscription, existing: before }
     },
 
+    /** Changes the status of the subscription as stored now; one deleted meanwhile stays deleted. */
     async setStatus(sub: Subscription, status: SubscriptionStatus): Promise<Subscription> {
-      const next = { ...sub, status, updatedAt: new Date().toISOString() }
-      await save(next)
-      return next
+      const { after } = await commit(
+        sub,
+        (current) => current && { ...current, status, updatedAt: new Date().toISOString() },
+      )
+      return after ?? { ...sub, status }
     },
 
     async remove(sub: Subscription) {
-      const targetId = (sub.hearingId ?? sub.caseId) as string
-      await redis
-        .multi()
-        .del(keys.record(sub.id))
-        .zrem(keys.index('subscriptions'), sub.id)
-        .zrem(keys.index(followersIndex(targetId)), sub.id)
-        .hdel(keys.subscriptionByEmail, emailKey(targetId, sub.email))
-        .exec()
+      await commit(sub, () => null)
+    },
+
+    /**
+     * The distinct reminder offsets the active subscriptions of a hearing and of its case want, from the
+     * offset index; undefined until subscriptions stored before the index existed are all in it.
+     */
+    async offsetsWanted(hearingId: string, caseId: string): Promise<string[] | undefined> {
+      const offsets = (await redis.eval(
+        WANTED,
+        3,
+        keys.followerOffsetsBuilt,
+        keys.followerOffsets(hearingId),
+        keys.followerOffsets(caseId),
+      )) as string[] | null
+      return offsets ?? undefined
+    },
+
+    /**
+     * Puts subscriptions stored before the offset index existed into it, once per deployment. Safe while
+     * others write: a record changed meanwhile fails the compare-and-set, its own write having indexed it.
+     */
+    async buildOffsetIndex(): Promise<number> {
+      if (await redis.exists(keys.followerOffsetsBuilt)) return 0
+      let indexed = 0
+      let min = '-'
+      for (;;) {
+        const ids = await redis.zrange(keys.index('subscriptions'), min, '+', 'BYLEX', 'LIMIT', 0, 500)
+        if (ids.length === 0) break
+        const raws = await redis.mget(ids.map(keys.record))
+        await Promise.all(
+          raws.map(async (raw) => {
+            if (raw === null) return
+            const sub = JSON.parse(raw) as Subscription
+            if (await write(sub, raw, [], sub, raw)) indexed++
+          }),
+        )
+        min = `(${ids[ids.length - 1]}`
+      }
+      await redis.set(keys.followerOffsetsBuilt, new Date().toISOString())
+      return indexed
     },
 
     /** Active subscriptions following a hearing: its own and its case's. */

@@ -58,6 +58,19 @@ async function hearingWithLawyer(email: string, startsInSeconds: number) {
 
 const remindersFor = (hearingId: string) =>
   receiver.ofType('hearing.reminder').filter((r) => r.json.data.hearing.id === hearingId)
+const isReminder = (subject: string | undefined) => subject?.startsWith('Reminder') ?? false
+
+/**
+ * How many seconds before the hearing each reminder job waiting in the queue will fire: what is planned,
+ * read from the queue itself (the moment BullMQ will run each job), not from the service's own bookkeeping.
+ */
+async function secondsBeforeStart(hearing: { id: string; startsAtUtc: string }) {
+  const jobs = await h.services.queues.reminders.getJobs(['delayed', 'waiting'])
+  return jobs
+    .filter((j) => JSON.stringify(j.data).includes(hearing.id))
+    .map((j) => Math.round((Date.parse(hearing.startsAtUtc) - (j.timestamp + j.delay)) / 1000))
+    .sort((a, b) => a - b)
+}
 const verify = (body: string, headers: Record<string, unknown>) =>
   new Webhook(secret).verify(body, headers as Record<string, string>)
 
@@ -149,6 +162,65 @@ describe('reminders, end to end', () => {
     const mails = smtp.to('moved@example.org').map((m) => m.mail.subject ?? '')
     expect(mails.filter((s) => s.startsWith('Reminder'))).toHaveLength(1)
     expect(mails.some((s) => /moved/i.test(s))).toBe(true)
+  })
+
+  it('plans a reminder only one lawyer wants, and drops it when they change it or unsubscribe', async () => {
+    // The case's endpoint wants PT3S; PT6S is wanted by one lawyer per hearing only.
+    const changing = await hearingWithLawyer('changes-mind@example.org', 10)
+    const leaving = await hearingWithLawyer('leaves@example.org', 10)
+    const headers = await h.auth('staff')
+    const subscribe = (hearingId: string, email: string, remindBefore: string[]) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/v1/hearings/${hearingId}/subscriptions`,
+        headers,
+        payload: { email, remindBefore },
+      })
+    expect((await subscribe(changing.id, 'changes-mind@example.org', ['PT6S'])).statusCode).toBe(200)
+    const leaver = (await subscribe(leaving.id, 'leaves@example.org', ['PT6S'])).json()
+    expect(await secondsBeforeStart(changing)).toEqual([3, 6])
+    expect(await secondsBeforeStart(leaving)).toEqual([3, 6])
+
+    expect((await subscribe(changing.id, 'changes-mind@example.org', ['PT5S'])).statusCode).toBe(200)
+    expect(await secondsBeforeStart(changing)).toEqual([3, 5])
+
+    const token = h.services.tokens.issue(leaver.id, 'unsubscribe')
+    const unsubscribed = await h.app.inject({
+      method: 'POST',
+      url: `/unsubscribe?token=${encodeURIComponent(token)}`,
+    })
+    expect(unsubscribed.statusCode).toBe(200)
+    expect(await secondsBeforeStart(leaving)).toEqual([3])
+    // Moving the hearing plans what is wanted now, and nothing for the one who left.
+    const moved = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/hearings/${leaving.id}`,
+      headers,
+      payload: { startsAt: almatyIn(11) },
+    })
+    expect(moved.statusCode).toBe(200)
+    const movedHearing = moved.json()
+    expect(await secondsBeforeStart(movedHearing)).toEqual([3])
+
+    const [mail] = await eventually(
+      () => {
+        const reminders = smtp.to('changes-mind@example.org').filter((m) => isReminder(m.mail.subject))
+        return reminders.length ? reminders : undefined
+      },
+      15_000,
+      'reminder at the changed offset',
+    )
+    const newDue = Date.parse(changing.startsAtUtc) - 5000
+    expect(mail?.receivedAt).toBeGreaterThanOrEqual(newDue)
+    expect(mail?.receivedAt).toBeLessThan(newDue + 1000)
+    await eventually(
+      () => (remindersFor(movedHearing.id).length ? true : undefined),
+      15_000,
+      'webhook reminder of the moved hearing',
+    )
+    await new Promise((r) => setTimeout(r, 1000))
+    expect(smtp.to('changes-mind@example.org').filter((m) => isReminder(m.mail.subject))).toHaveLength(1)
+    expect(smtp.to('leaves@example.org').filter((m) => isReminder(m.mail.subject))).toHaveLength(0)
   })
 
   it('silences the reminder when the hearing is cancelled, and tells the lawyer', async () => {
