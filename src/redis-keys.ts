@@ -12,8 +12,6 @@ export function createKeys(prefix: string) {
     /** Sets: the reminder offsets the active subscriptions of a hearing or case want, and who wants each. */
     followerOffsets: (targetId: string) => k('follower-offsets', targetId),
     offsetFollowers: (targetId: string, offset: string) => k('offset-followers', targetId, offset),
-    /** Set once every subscription stored before the offset sets existed has been put in them. */
-    followerOffsetsBuilt: k('follower-offsets-built'),
     reminderJobs: (hearingId: string) => k('reminder-jobs', hearingId),
     eventOutbox: k('event-outbox'),
     deliveryStats: k('stats', 'deliveries'),

@@ -36,8 +36,6 @@ export async function createServices({
   const cases = createCaseStore({ store })
   const hearings = createHearingStore({ store })
   const subscriptions = createSubscriptionStore({ store })
-  const indexed = await subscriptions.buildOffsetIndex()
-  if (indexed > 0) log.info({ subscriptions: indexed }, 'reminder offsets of stored subscriptions indexed')
   const endpoints = createEndpointStore({ store })
   const deliveries = createDeliveryStore({ store })
   const keys = createKeyStore({ store })

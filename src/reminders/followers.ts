@@ -64,14 +64,11 @@ export function createFollowers({
       kase: Case,
       endpointsNow?: readonly EndpointRecord[],
     ): Promise<string[]> {
-      const [wanted, all] = await Promise.all([
+      const [subs, all] = await Promise.all([
         subscriptions.offsetsWanted(hearing.id, kase.id),
         endpointsNow ?? endpoints.all(),
       ])
       const eps = all.filter((e) => endpointFollows(e, kase, 'hearing.reminder'))
-      // Until the index holds every stored subscription, the records themselves say what is wanted.
-      const subs =
-        wanted ?? (await subscriptions.activeFollowers(hearing.id, kase.id)).flatMap((s) => s.remindBefore)
       return [...new Set([...subs, ...eps.flatMap((e) => e.remindBefore)])]
     },
   }

@@ -47,12 +47,3 @@ elseif ARGV[2] ~= ARGV[1] then
   redis.call('HSET', KEYS[4], ARGV[4], id)
 end
 return 1`
-
-/**
- * The offsets wanted by the active subscriptions of a hearing and of its case; nil while subscriptions
- * stored before the index existed are still being added to it.
- * KEYS: built marker, hearing's offsets, case's offsets.
- */
-export const WANTED = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-return redis.call('SUNION', KEYS[2], KEYS[3])`

@@ -142,6 +142,7 @@ export function createSubscriptionService(deps: Deps) {
       if (!sub || sub.status === 'unsubscribed') return undefined
       if (sub.status === 'active') return sub
       const active = await subscriptions.setStatus(sub, 'active')
+      if (!active) return undefined
       log.info({ subscriptionId: sub.id }, 'subscription confirmed')
       await replan(active)
       return active
@@ -154,6 +155,7 @@ export function createSubscriptionService(deps: Deps) {
       if (sub.status === 'unsubscribed') return sub
       log.info({ subscriptionId: sub.id }, 'unsubscribed')
       const gone = await subscriptions.setStatus(sub, 'unsubscribed')
+      if (!gone) return undefined
       await replan(gone)
       return gone
     },

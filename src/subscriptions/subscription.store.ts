@@ -1,7 +1,7 @@
 import { conflict } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Store } from '../store.js'
-import { indexedOffsets, WANTED, WRITE } from './offset-index.js'
+import { indexedOffsets, WRITE } from './offset-index.js'
 import type { Subscription, SubscriptionStatus } from './subscription.schema.js'
 
 export type Target = { kind: 'hearing'; hearingId: string } | { kind: 'case'; caseId: string }
@@ -101,56 +101,21 @@ export function createSubscriptionStore({ store }: { store: Store }) {
     },
 
     /** Changes the status of the subscription as stored now; one deleted meanwhile stays deleted. */
-    async setStatus(sub: Subscription, status: SubscriptionStatus): Promise<Subscription> {
+    async setStatus(sub: Subscription, status: SubscriptionStatus): Promise<Subscription | undefined> {
       const { after } = await commit(
         sub,
         (current) => current && { ...current, status, updatedAt: new Date().toISOString() },
       )
-      return after ?? { ...sub, status }
+      return after ?? undefined
     },
 
     async remove(sub: Subscription) {
       await commit(sub, () => null)
     },
 
-    /**
-     * The distinct reminder offsets the active subscriptions of a hearing and of its case want, from the
-     * offset index; undefined until subscriptions stored before the index existed are all in it.
-     */
-    async offsetsWanted(hearingId: string, caseId: string): Promise<string[] | undefined> {
-      const offsets = (await redis.eval(
-        WANTED,
-        3,
-        keys.followerOffsetsBuilt,
-        keys.followerOffsets(hearingId),
-        keys.followerOffsets(caseId),
-      )) as string[] | null
-      return offsets ?? undefined
-    },
-
-    /**
-     * Puts subscriptions stored before the offset index existed into it, once per deployment. Safe while
-     * others write: a record changed meanwhile fails the compare-and-set, its own write having indexed it.
-     */
-    async buildOffsetIndex(): Promise<number> {
-      if (await redis.exists(keys.followerOffsetsBuilt)) return 0
-      let indexed = 0
-      let min = '-'
-      for (;;) {
-        const ids = await redis.zrange(keys.index('subscriptions'), min, '+', 'BYLEX', 'LIMIT', 0, 500)
-        if (ids.length === 0) break
-        const raws = await redis.mget(ids.map(keys.record))
-        await Promise.all(
-          raws.map(async (raw) => {
-            if (raw === null) return
-            const sub = JSON.parse(raw) as Subscription
-            if (await write(sub, raw, [], sub, raw)) indexed++
-          }),
-        )
-        min = `(${ids[ids.length - 1]}`
-      }
-      await redis.set(keys.followerOffsetsBuilt, new Date().toISOString())
-      return indexed
+    /** The distinct reminder offsets the active subscriptions of a hearing and of its case want. */
+    offsetsWanted(hearingId: string, caseId: string): Promise<string[]> {
+      return redis.sunion(keys.followerOffsets(hearingId), keys.followerOffsets(caseId))
     },
 
     /** Active subscriptions following a hearing: its own and its case's. */

@@ -214,28 +214,4 @@ describe('the offset index of subscriptions', () => {
     await h.services.subscriptions.setStatus(second, 'unsubscribed')
     expect(await plannedOffsets(hearing)).not.toContain('PT40M')
   })
-
-  it('reads the records until subscriptions stored before the index are indexed, then the index', async () => {
-    const { redis, keys } = h.services.store
-    const hearing = hearings[1] as Hearing
-    await h.services.subscriptions.upsert(
-      { kind: 'hearing', hearingId: hearing.id },
-      { email: 'early@example.org', name: null, timeZone: null, remindBefore: ['PT35M'] },
-      'active',
-    )
-    const expected = await offsetsFromRecords(hearing)
-    // As a deployment that stored subscriptions before the index existed finds itself.
-    const indexKeys = [
-      ...(await redis.keys(`${keys.prefix}:follower-offsets*`)),
-      ...(await redis.keys(`${keys.prefix}:offset-followers:*`)),
-    ]
-    await redis.del(...indexKeys)
-    expect(await plannedOffsets(hearing)).toEqual(expected)
-
-    expect(await h.services.subscriptions.buildOffsetIndex()).toBeGreaterThan(0)
-    expect(await redis.exists(keys.followerOffsetsBuilt)).toBe(1)
-    expect(await indexSnapshot()).toEqual(await recomputed())
-    expect(await plannedOffsets(hearing)).toEqual(expected)
-    expect(await h.services.subscriptions.buildOffsetIndex()).toBe(0)
-  })
 })
