@@ -3,6 +3,9 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type EventRecord, webhookBody } from '../src/events/event.js'
+import { createEventCache } from '../src/events/event-cache.js'
+import type { Store } from '../src/store.js'
 import { checkWebhookUrl, guardedLookup, isForbiddenAddress } from '../src/webhooks/address-guard.js'
 import { postWebhook } from '../src/webhooks/sender.js'
 import { generateSecret, signWebhook, webhookHeaders } from '../src/webhooks/signature.js'
@@ -445,5 +448,58 @@ describe('isForbiddenAddress', () => {
     '2002:5db8:d822::1',
   ])('allows %s', (ip) => {
     expect(isForbiddenAddress(ip)).toBe(false)
+  })
+})
+
+describe('event cache of the webhook worker', () => {
+  const eventRecord = (id: string): EventRecord => ({
+    id,
+    type: 'webhook.test',
+    timestamp: '2026-12-14T04:00:00.000Z',
+    hearingId: null,
+    caseId: null,
+    data: { hearing: null, case: null, endpointId: 'whe_1' },
+  })
+  /** A store holding `ids`, counting the reads that reach it. */
+  function countingStore(ids: string[]) {
+    const reads: string[] = []
+    const store = {
+      async get(id: string) {
+        reads.push(id)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        return ids.includes(id) ? eventRecord(id) : undefined
+      },
+    } as unknown as Store
+    return { store, reads }
+  }
+
+  it('reads an event once for all its deliveries, and hands out the body a receiver gets', async () => {
+    const { store, reads } = countingStore(['evt_a'])
+    const cache = createEventCache({ store })
+    const first = await Promise.all(Array.from({ length: 50 }, () => cache.get('evt_a')))
+    const later = await cache.get('evt_a')
+    expect(reads).toEqual(['evt_a'])
+    expect(later?.event).toEqual(eventRecord('evt_a'))
+    expect(later?.webhookBody).toBe(webhookBody(eventRecord('evt_a')))
+    expect(JSON.parse(later?.webhookBody ?? '')).not.toHaveProperty('data.endpointId')
+    expect(first.every((x) => x === first[0])).toBe(true)
+  })
+
+  it('does not remember an event that is not there', async () => {
+    const { store, reads } = countingStore([])
+    const cache = createEventCache({ store })
+    expect(await cache.get('evt_gone')).toBeUndefined()
+    expect(await cache.get('evt_gone')).toBeUndefined()
+    expect(reads).toEqual(['evt_gone', 'evt_gone'])
+  })
+
+  it('keeps only the most recently used events', async () => {
+    const { store, reads } = countingStore(['evt_1', 'evt_2', 'evt_3'])
+    const cache = createEventCache({ store, size: 2 })
+    for (const id of ['evt_1', 'evt_2', 'evt_1', 'evt_3']) await cache.get(id)
+    // evt_2 was the least recently used when evt_3 came in; evt_1 stayed.
+    await cache.get('evt_1')
+    await cache.get('evt_2')
+    expect(reads).toEqual(['evt_1', 'evt_2', 'evt_3', 'evt_2'])
   })
 })

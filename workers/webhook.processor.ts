@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq'
 import { isFinished, settleAttempt, tooLate } from '../src/deliveries/outcome.js'
 import { activeSecrets } from '../src/endpoints/endpoint.store.js'
-import { type EventRecord, webhookBody } from '../src/events/event.js'
+import { createEventCache } from '../src/events/event-cache.js'
 import type { JobCatalogue } from '../src/queues.js'
 import type { Services } from '../src/services.js'
 import { postWebhook } from '../src/webhooks/sender.js'
@@ -10,17 +10,18 @@ import { attemptsLeft } from './attempts.js'
 
 /** One webhook attempt. The webhook-id is the delivery id, the same across retries and redeliveries. */
 export function webhookProcessor({ deliveries, endpoints, store, config, log, crashPoint }: Services) {
+  const events = createEventCache({ store })
   return async (job: Job<JobCatalogue['webhook']>) => {
     const delivery = await deliveries.get(job.data.deliveryId)
     if (!delivery || isFinished(delivery)) return 'skipped'
     const dlog = log.child({ deliveryId: delivery.id, jobId: job.id })
-    const [endpoint, event] = await Promise.all([
+    const [endpoint, cached] = await Promise.all([
       delivery.endpointId ? endpoints.get(delivery.endpointId) : undefined,
-      store.get<EventRecord>(delivery.eventId),
+      events.get(delivery.eventId),
     ])
     const at = new Date().toISOString()
-    if (!endpoint?.enabled || !event) {
-      const error = !event
+    if (!endpoint?.enabled || !cached) {
+      const error = !cached
         ? 'event record is gone'
         : !endpoint
           ? 'endpoint was deleted'
@@ -29,12 +30,12 @@ export function webhookProcessor({ deliveries, endpoints, store, config, log, cr
       dlog.warn({ error }, 'delivery failed: giving up')
       return 'failed'
     }
+    const { event, webhookBody: body } = cached
     if (tooLate(event)) {
       await deliveries.setStatus(delivery, 'missed', null)
       dlog.warn({ hearingId: delivery.hearingId }, 'reminder missed: hearing already began')
       return 'missed'
     }
-    const body = webhookBody(event)
     const result = await postWebhook({
       url: endpoint.url,
       headers: webhookHeaders(activeSecrets(endpoint), delivery.id, body),

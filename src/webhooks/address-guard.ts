@@ -158,8 +158,9 @@ export function guardedLookup(opts: {
   allowPrivate: boolean
   resolve?: typeof import('node:dns').lookup
 }): LookupFunction {
-  const resolve = opts.resolve ?? dns.lookup
   return (hostname, options, callback) => {
+    // Read per call, not captured: the sender builds its pooled agents once per process.
+    const resolve = opts.resolve ?? dns.lookup
     const wantAll = options?.all === true
     const fail = (err: NodeJS.ErrnoException) => callback(err, wantAll ? [] : '')
     const onResolved = (

@@ -3,6 +3,7 @@ import https from 'node:https'
 import { isIP } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { guardedLookup, isForbiddenAddress, urlHost } from './address-guard.js'
+import { webhookAgent } from './agents.js'
 
 export type WebhookResult = {
   ok: boolean // 2xx
@@ -58,6 +59,9 @@ function errorCode(err: unknown): string | undefined {
   return typeof inner === 'string' ? inner : undefined
 }
 
+/** What a reused keep-alive connection that the receiver had already closed fails with. */
+const isStaleSocket = (err: unknown) => ['ECONNRESET', 'EPIPE'].includes(errorCode(err) ?? '')
+
 function outcomeOfError(err: unknown, host: string): Outcome {
   const code = errorCode(err)
   const message = err instanceof Error && err.message !== '' ? err.message : String(err)
@@ -102,55 +106,65 @@ export async function postWebhook(req: WebhookRequest): Promise<WebhookResult> {
     return done({ ok: false, error: `forbidden address ${host}`, permanent: true })
   }
 
+  const headers = { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) }
+  const protocol = url.protocol
   return new Promise<WebhookResult>((resolve) => {
     let settled = false
     let responded: Outcome | undefined
-    let timer: NodeJS.Timeout | undefined
+    let current: http.ClientRequest | undefined
     const finish = (outcome: Outcome) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       resolve(done(outcome))
     }
-
-    let request: http.ClientRequest
-    try {
-      const send = url.protocol === 'https:' ? https.request : http.request
-      request = send(url, {
-        method: 'POST',
-        headers: { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
-        // A fresh connection per attempt, so the connect-time address guard runs every time (no pooled socket).
-        agent: false,
-        lookup: guardedLookup({ allowPrivate: req.allowPrivate }),
-      })
-    } catch (err) {
-      resolve(done(outcomeOfError(err, host)))
-      return
-    }
-
-    timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       // Once the status line is in, the receiver has answered: a stalled body does not turn it into a failure.
       finish(responded ?? { ok: false, error: `timeout after ${req.timeoutMs} ms` })
-      request.destroy()
+      current?.destroy()
     }, req.timeoutMs)
 
-    request.on('error', (err) => finish(responded ?? outcomeOfError(err, host)))
-    request.on('response', (res) => {
-      const outcome = outcomeOfResponse(res)
-      responded = outcome
-      const limit = req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
-      let received = 0
-      res.on('data', (chunk: Buffer) => {
-        received += chunk.length
-        if (received > limit) {
-          finish(outcome)
-          request.destroy()
-        }
+    /** A pooled connection, or (fresh) a new one of its own, checked by the same guard at connect time. */
+    const send = (fresh: boolean) => {
+      let request: http.ClientRequest
+      try {
+        request = (protocol === 'https:' ? https.request : http.request)(url, {
+          method: 'POST',
+          headers,
+          ...(fresh
+            ? { agent: false, lookup: guardedLookup({ allowPrivate: req.allowPrivate }) }
+            : { agent: webhookAgent(protocol, req.allowPrivate) }),
+        })
+      } catch (err) {
+        finish(outcomeOfError(err, host))
+        return
+      }
+      current = request
+      request.on('error', (err) => {
+        // A receiver may close an idle keep-alive connection just as we reuse it; nothing was answered on it,
+        // so try once more on a new connection rather than count a failed attempt.
+        if (!fresh && !settled && responded === undefined && request.reusedSocket && isStaleSocket(err))
+          send(true)
+        else finish(responded ?? outcomeOfError(err, host))
       })
-      res.on('end', () => finish(outcome))
-      res.on('error', () => finish(outcome))
-      res.on('close', () => finish(outcome))
-    })
-    request.end(req.body)
+      request.on('response', (res) => {
+        const outcome = outcomeOfResponse(res)
+        responded = outcome
+        const limit = req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+        let received = 0
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length
+          if (received > limit) {
+            finish(outcome)
+            request.destroy()
+          }
+        })
+        res.on('end', () => finish(outcome))
+        res.on('error', () => finish(outcome))
+        res.on('close', () => finish(outcome))
+      })
+      request.end(req.body)
+    }
+    send(false)
   })
 }

@@ -1,5 +1,8 @@
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EventRecord } from '../../src/events/event.js'
+import type { Hearing } from '../../src/hearings/hearing.schema.js'
+import { newId } from '../../src/ids.js'
 import { eventually, type Harness, registerBilash, startHarness } from '../helpers/harness.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
 import { rawHeader, type SmtpSink, startSmtpSink } from '../helpers/smtp.js'
@@ -34,6 +37,16 @@ type Delivery = {
 }
 const getDelivery = async (id: string): Promise<Delivery> =>
   (await h.app.inject({ method: 'GET', url: `/v1/deliveries/${id}`, headers: await staff() })).json()
+/** A webhook endpoint on the receiver, at this path. */
+const newEndpoint = async (path: string) =>
+  (
+    await h.app.inject({
+      method: 'POST',
+      url: '/v1/webhook-endpoints',
+      headers: await staff(),
+      payload: { url: `${receiver.url}${path}` },
+    })
+  ).json()
 const settled = (id: string) =>
   eventually(
     async () => {
@@ -46,14 +59,7 @@ const settled = (id: string) =>
 
 describe('webhook retries', () => {
   it('retries a failing receiver with one webhook-id, ends failed, then succeeds on redeliver', async () => {
-    const endpoint = (
-      await h.app.inject({
-        method: 'POST',
-        url: '/v1/webhook-endpoints',
-        headers: await staff(),
-        payload: { url: `${receiver.url}/failing` },
-      })
-    ).json()
+    const endpoint = await newEndpoint('/failing')
     receiver.setResponse((hook) => (hook.body.includes('webhook.test') ? 500 : 200))
     const test = await h.app.inject({
       method: 'POST',
@@ -93,14 +99,7 @@ describe('webhook retries', () => {
 
   it('signs with both secrets for a day after rotation', async () => {
     receiver.setResponse(() => 200)
-    const endpoint = (
-      await h.app.inject({
-        method: 'POST',
-        url: '/v1/webhook-endpoints',
-        headers: await staff(),
-        payload: { url: `${receiver.url}/rotated` },
-      })
-    ).json()
+    const endpoint = await newEndpoint('/rotated')
     const { secret } = (
       await h.app.inject({
         method: 'POST',
@@ -122,6 +121,59 @@ describe('webhook retries', () => {
       expect(() =>
         new Webhook(s).verify(hook?.body ?? '', hook?.headers as Record<string, string>),
       ).not.toThrow()
+  })
+
+  it('decides at every attempt whether a reminder is too late, though the worker read its event once', async () => {
+    const endpoint = await newEndpoint('/late')
+    const record = await h.services.endpoints.get(endpoint.id)
+    // A hearing that begins 400 ms from now; its receiver fails, and the retries (100, 200, 300 ms) run into it.
+    const now = Date.now()
+    const at = (ms: number) => new Date(now + ms).toISOString()
+    const hearing: Hearing = {
+      id: newId('hrg'),
+      caseId: newId('case'),
+      title: 'A hearing about to begin',
+      startsAt: at(400).slice(0, 19),
+      allDay: false,
+      timeZone: 'UTC',
+      startsAtUtc: at(400),
+      location: null,
+      notes: null,
+      status: 'scheduled',
+      outcome: null,
+      cancelReason: null,
+      version: 1,
+      createdAt: at(0),
+      updatedAt: at(0),
+    }
+    const event: EventRecord = {
+      id: newId('evt'),
+      type: 'hearing.reminder',
+      timestamp: at(0),
+      hearingId: hearing.id,
+      caseId: hearing.caseId,
+      data: { hearing, case: null, reminder: { remindBefore: 'PT1H', dueAt: at(0) } },
+    }
+    receiver.setResponse((hook) => (hook.json.data.hearing?.id === hearing.id ? 500 : 200))
+    await h.redis.set(h.services.store.keys.record(event.id), JSON.stringify(event))
+    const [delivery] = await h.services.fanOut.enqueue(event, {
+      subscriptions: [],
+      endpoints: record ? [record] : [],
+    })
+    const missed = await eventually(
+      async () => {
+        const d = await getDelivery(delivery?.id as string)
+        return d.status === 'missed' || d.status === 'failed' ? d : undefined
+      },
+      10_000,
+      'the reminder delivery to end',
+    )
+    const tries = receiver.received.filter((r) => r.headers['webhook-id'] === delivery?.id)
+    expect(missed.status).toBe('missed')
+    expect(tries.length).toBeGreaterThan(0)
+    expect(missed.attempts).toHaveLength(tries.length)
+    expect(missed.attempts.every((a) => a.statusCode === 500)).toBe(true)
+    receiver.setResponse(() => 200)
   })
 })
 
