@@ -1,4 +1,5 @@
 import type { Config } from '../../config/index.js'
+import type { Case } from '../cases/case.schema.js'
 import type { DeliveryStore } from '../deliveries/delivery.store.js'
 import { queueDelivery } from '../deliveries/fanout.js'
 import type { EndpointStore } from '../endpoints/endpoint.store.js'
@@ -15,7 +16,6 @@ import type { Scheduler } from './scheduler.js'
 const OUTBOX_GRACE_MS = 5000
 /** Short, and renewed while a pass runs: a process killed mid-pass holds up the next one by seconds only. */
 const LOCK_MS = 15_000
-const PLAN_CONCURRENCY = 10
 /** An unfinished delivery this far past its due attempt, with no live job, has lost its job. */
 const OVERDUE_GRACE_MS = 60_000
 const LIVE_JOB_STATES: readonly string[] = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']
@@ -94,32 +94,34 @@ export function createReconciler(deps: {
       try {
         const events = await requeueEvents(now)
         const recovered = await recoverDeliveries(now)
-        let hearingsSeen = 0
-        let planned = 0
+        const totals = { hearings: 0, replanned: 0, planned: 0, added: 0, removed: 0 }
+        // Cases are read once per pass: a stale one can only make the pass skip a hearing, never write.
+        const cases = new Map<string, Case | undefined>()
         for await (const ids of hearings.idsStartingFrom(new Date(now).toISOString())) {
-          // Endpoints are read once per batch, and a few hearings are planned at once (each under its own lease).
           const [batch, endpointsNow] = await Promise.all([store.getMany<Hearing>(ids), endpoints.all()])
           const scheduled = batch.filter((h): h is Hearing => h?.status === 'scheduled')
-          hearingsSeen += scheduled.length
-          for (let i = 0; i < scheduled.length; i += PLAN_CONCURRENCY) {
-            const results = await Promise.all(
-              scheduled.slice(i, i + PLAN_CONCURRENCY).map(async (hearing) => {
-                try {
-                  return (await scheduler.sync(await retime(hearing), now, endpointsNow)).planned
-                } catch (err) {
-                  log.error({ err, hearingId: hearing.id }, 'reconciler could not plan a hearing')
-                  return 0
-                }
-              }),
-            )
-            planned += results.reduce((a, b) => a + b, 0)
+          totals.hearings += scheduled.length
+          try {
+            const retimed = await Promise.all(scheduled.map(retime))
+            // Checked without locks; only hearings out of step are planned again (under their locks).
+            const check = await scheduler.drifted(retimed, now, { cases, endpoints: endpointsNow })
+            const synced = await scheduler.syncMany(check.drifted, now)
+            totals.replanned += check.drifted.length
+            totals.planned += check.plannedInStep + synced.planned
+            totals.added += synced.added
+            totals.removed += synced.removed
+          } catch (err) {
+            log.error({ err, hearings: scheduled.length }, 'reconciler could not plan a batch of hearings')
           }
         }
         const result = {
           events,
           deliveriesRecovered: recovered,
-          hearings: hearingsSeen,
-          remindersPlanned: planned,
+          hearings: totals.hearings,
+          hearingsReplanned: totals.replanned,
+          remindersPlanned: totals.planned,
+          remindersAdded: totals.added,
+          remindersRemoved: totals.removed,
           durationMs: Date.now() - started,
         }
         log.info(result, 'reconciler pass')
