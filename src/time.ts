@@ -4,6 +4,7 @@ export type ParsedHearingTime = { startsAt: string; allDay: boolean; startsAtUtc
 export type TimeProblem = { reason: 'format' | 'zone' | 'gap'; message: string }
 
 const MINUTE_MS = 60_000
+const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000
 
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/
@@ -14,17 +15,37 @@ const DURATION = /^P(?!$)(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(
 
 type Resolved = { ts: number; gap: boolean }
 
-/** The instant a wall time (given as a UTC DateTime with those fields) in a zone stands for.
+/** Offsets of hours in which a zone's offset does not change, by zone and hour (null: it changes). */
+const hourOffsets = new Map<string, number | null>()
+
+/**
+ * zone.offset(ts), remembered per hour: each call formats a date with Intl, and planning a hearing's
+ * reminders asks a couple of dozen times. An hour whose first and last millisecond have the same offset
+ * has it throughout (no zone changes offset twice within an hour); other hours are computed each time.
+ */
+function offsetAt(zone: IANAZone, ts: number): number {
+  const hour = Math.floor(ts / HOUR_MS) * HOUR_MS
+  const key = `${zone.name} ${hour}`
+  let offset = hourOffsets.get(key)
+  if (offset === undefined) {
+    const first = zone.offset(hour)
+    offset = first === zone.offset(hour + HOUR_MS - 1) ? first : null
+    if (hourOffsets.size >= 100_000) hourOffsets.clear()
+    hourOffsets.set(key, offset)
+  }
+  return offset ?? zone.offset(ts)
+}
+
+/** The instant a wall time (given as the milliseconds of those fields read as UTC) in a zone stands for.
  * Overlap (clocks set back): the earlier instant. Gap (clocks set forward): the wall time read with the
  * offset from before the gap, i.e. pushed forward by the gap's length, flagged `gap`.
  * Luxon's own resolution is not usable here: it picks the later instant of an overlap
  * (2026-11-01T01:30 America/New_York gives 06:30Z). */
-function resolveWall(wall: DateTime, zone: IANAZone): Resolved {
-  const asUtc = wall.toMillis()
+function resolveWall(asUtc: number, zone: IANAZone): Resolved {
   // Real offsets are under a day, and zones do not change offset twice within two days.
-  const offsets = new Set([asUtc - DAY_MS, asUtc, asUtc + DAY_MS].map((ts) => zone.offset(ts)))
+  const offsets = new Set([asUtc - DAY_MS, asUtc, asUtc + DAY_MS].map((ts) => offsetAt(zone, ts)))
   const candidates = [...offsets].map((offset) => ({ offset, ts: asUtc - offset * MINUTE_MS }))
-  const valid = candidates.filter((c) => zone.offset(c.ts) === c.offset).map((c) => c.ts)
+  const valid = candidates.filter((c) => offsetAt(zone, c.ts) === c.offset).map((c) => c.ts)
   if (valid.length > 0) return { ts: Math.min(...valid), gap: false }
   return { ts: Math.max(...candidates.map((c) => c.ts)), gap: true }
 }
@@ -82,7 +103,7 @@ export function parseHearingTime(
     return { reason: 'format', message: `'${startsAt}' is not a real calendar date and time` }
   }
 
-  const { ts, gap } = resolveWall(wall, IANAZone.create(timeZone))
+  const { ts, gap } = resolveWall(wall.toMillis(), IANAZone.create(timeZone))
   // The date of an all-day hearing exists even if the configured anchor falls in a gap: keep the pushed-forward time.
   if (gap && !allDay) {
     return {
@@ -137,12 +158,15 @@ function mustParseDuration(value: string): DurationParts {
 
 export function reminderDueAt(startsAtUtc: string, timeZone: string, remindBefore: string): string {
   const p = mustParseDuration(remindBefore)
-  const start = DateTime.fromISO(startsAtUtc, { zone: timeZone })
-  if (!start.isValid) throw new RangeError(`invalid instant '${startsAtUtc}' or zone '${timeZone}'`)
-  // Calendar part: the same wall time N days earlier (moved in UTC, which has no DST), then resolved in the zone
+  const start = Date.parse(startsAtUtc)
+  const zone = IANAZone.create(timeZone)
+  // An instant without an offset would be read in this process's zone.
+  if (!/(?:Z|[+-]\d{2}:\d{2})$/.test(startsAtUtc) || Number.isNaN(start) || !zone.isValid)
+    throw new RangeError(`invalid instant '${startsAtUtc}' or zone '${timeZone}'`)
+  // Calendar part: the same wall time N days earlier (moved as UTC, which has no DST), then resolved in the zone
   // like a hearing time. Luxon's minus() would keep the start's offset and so pick the later instant of an overlap.
-  const earlierWall = start.setZone('utc', { keepLocalTime: true }).minus({ days: p.weeks * 7 + p.days })
-  const { ts } = resolveWall(earlierWall, IANAZone.create(timeZone))
+  const wall = start + offsetAt(zone, start) * MINUTE_MS
+  const { ts } = resolveWall(wall - (p.weeks * 7 + p.days) * DAY_MS, zone)
   // Time part: exact elapsed time.
   const exactMs = ((p.hours * 60 + p.minutes) * 60 + p.seconds) * 1000
   return iso(ts - exactMs)
