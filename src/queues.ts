@@ -88,13 +88,15 @@ export function reminderJobId(p: PlannedReminder): string {
 }
 
 /**
- * The delayed job of a planned reminder, due at its moment counted from `now` (take it just before adding).
- * No per-job options beyond id and delay: anything more takes the job's hash out of listpack.
+ * The delayed job of a planned reminder, due at its moment counted from `now`. BullMQ fires it at
+ * timestamp + delay, and takes the timestamp itself when it builds the job: take `now` just before adding.
+ * (Passing `timestamp: now` would make that exact, but no per-job option beyond id and delay fits in a
+ * listpack.)
  */
-export function reminderJob(p: PlannedReminder, now = Date.now()) {
+export function reminderJob(p: PlannedReminder, now = Date.now(), jobId = reminderJobId(p)) {
   return {
     name: 'reminders' as const,
     data: { h: p.hearingId, v: p.version, o: p.remindBefore } satisfies ReminderJobData,
-    opts: { jobId: reminderJobId(p), delay: Math.max(0, Date.parse(p.dueAt) - now) },
+    opts: { jobId, delay: Math.max(0, Date.parse(p.dueAt) - now) },
   }
 }

@@ -11,6 +11,8 @@ import type { Followers } from './followers.js'
 import { type PlannedReminder, planReminders } from './plan.js'
 
 const PLAN_LOCK_MS = 5000
+/** Jobs per addBulk: each delay is counted just before its call, so a long batch does not make jobs late. */
+const ADD_CHUNK = 100
 
 export type SyncOutcome = { planned: number; added: number; removed: number }
 
@@ -113,7 +115,7 @@ export function createScheduler(deps: {
     const states = await jobStates(plans)
 
     const tx = redis.pipeline()
-    const toAdd: PlannedReminder[] = []
+    const toAdd: Plan['ahead'] = []
     for (const [i, plan] of plans.entries()) {
       const state = states[i] as JobState
       const gone = stale(plan, state)
@@ -126,7 +128,7 @@ export function createScheduler(deps: {
       const newIds = unindexed(plan, state)
       if (newIds.length > 0) tx.sadd(setKey, ...newIds)
       const added = plan.ahead.filter((p) => state.missing.has(p.jobId))
-      toAdd.push(...added.map((p) => p.reminder))
+      toAdd.push(...added)
       total.planned += plan.ahead.length
       total.added += added.length
       total.removed += gone.length
@@ -144,10 +146,11 @@ export function createScheduler(deps: {
     }
     // The set is written first: a crash in between leaves an id without its job, which the next plan adds.
     if (tx.length > 0) await tx.exec()
-    if (toAdd.length > 0) {
-      // The delay counts from this moment, not from `now`: a long reconciler pass must not make jobs late.
+    for (let i = 0; i < toAdd.length; i += ADD_CHUNK) {
       const at = Date.now()
-      await queues.reminders.addBulk(toAdd.map((p) => reminderJob(p, at)))
+      await queues.reminders.addBulk(
+        toAdd.slice(i, i + ADD_CHUNK).map((p) => reminderJob(p.reminder, at, p.jobId)),
+      )
     }
     return total
   }
