@@ -9,6 +9,7 @@ export function createKeys(prefix: string) {
     apiKeyByHash: k('apikey-by-hash'),
     index: (name: string) => k('idx', name),
     subscriptionByEmail: k('sub-by-email'),
+    /** A hash whose fields are the ids of the reminder jobs made for a hearing (to remove stale ones). */
     reminderJobs: (hearingId: string) => k('reminder-jobs', hearingId),
     eventOutbox: k('event-outbox'),
     deliveryStats: k('stats', 'deliveries'),

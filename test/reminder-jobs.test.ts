@@ -58,7 +58,7 @@ const planOf = (hearing: Hearing) =>
   }))
 const jobsOf = async (hearing: Hearing) =>
   (await h.services.queues.reminders.getDelayed(0, -1)).filter((j) => j.data.h === hearing.id)
-const knownIds = (hearing: Hearing) => h.redis.smembers(h.services.store.keys.reminderJobs(hearing.id))
+const knownIds = (hearing: Hearing) => h.redis.hkeys(h.services.store.keys.reminderJobs(hearing.id))
 const pass = async () => {
   const result = await createReconciler({ ...h.services }).pass()
   if (!result) throw new Error('the reconciler lock was held elsewhere')
@@ -66,13 +66,15 @@ const pass = async () => {
 }
 
 describe('reminder jobs', () => {
-  it('are compact listpack hashes, named by hearing, version, offset and due instant', async () => {
+  it("are compact listpack hashes (and so is the list of a hearing's jobs), named by hearing, version, offset and due instant", async () => {
     const hearing = await createHearing()
     const plan = planOf(hearing)
     const jobs = await jobsOf(hearing)
 
     expect(jobs.map((j) => j.id).sort()).toEqual(plan.map(reminderJobId).sort())
     expect((await knownIds(hearing)).sort()).toEqual(plan.map(reminderJobId).sort())
+    const known = h.services.store.keys.reminderJobs(hearing.id)
+    expect(await h.redis.call('OBJECT', 'ENCODING', known)).toBe('listpack')
     for (const job of jobs) {
       expect(job.id).toMatch(/^r[\w-]{15}$/)
       expect(job.data).toEqual({ h: hearing.id, v: hearing.version, o: expect.any(String) })
@@ -135,7 +137,7 @@ describe('the reconciler pass', () => {
     )
   })
 
-  it('restores a job whose key is gone while the hearing set still lists it', async () => {
+  it('restores a job whose key is gone while the hearing still lists it as known', async () => {
     const hearing = await createHearing()
     const lostId = reminderJobId(planOf(hearing)[0] as NonNullable<ReturnType<typeof planOf>[0]>)
     await h.services.queues.reminders.remove(lostId)

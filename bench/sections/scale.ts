@@ -265,7 +265,7 @@ async function lateness(svc: Awaited<ReturnType<typeof benchServices>>, hearingI
   const { redis, keys } = svc.store
   const jobs: { data: ReminderJobData; timestamp: number; delay: number }[] = []
   for (const id of hearingIds) {
-    for (const jobId of await redis.smembers(keys.reminderJobs(id))) {
+    for (const jobId of await redis.hkeys(keys.reminderJobs(id))) {
       const [timestamp, delay, data] = await redis.hmget(
         svc.queues.reminders.toKey(jobId),
         'timestamp',
@@ -288,13 +288,13 @@ async function sampleUsage(svc: Awaited<ReturnType<typeof benchServices>>, heari
   const { redis, keys } = svc.store
   const usage = async (key: string) => Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0)
   const hearing = await svc.store.get<Hearing>(hearingId)
-  const jobIds = await redis.smembers(keys.reminderJobs(hearingId))
+  const jobIds = await redis.hkeys(keys.reminderJobs(hearingId))
   const jobs: Record<string, number> = {}
   for (const id of jobIds) jobs[id] = await usage(`${keys.queuePrefix}:reminders:${id}`)
   return {
     recordBytes: await usage(keys.record(hearingId)),
     recordJsonLength: JSON.stringify(hearing).length,
-    reminderJobsSetBytes: await usage(keys.reminderJobs(hearingId)),
+    reminderJobsHashBytes: await usage(keys.reminderJobs(hearingId)),
     jobHashBytes: jobs,
   }
 }

@@ -18,7 +18,7 @@ export type SyncOutcome = { planned: number; added: number; removed: number }
 
 /** A hearing's plan: the ids of every job of its version, and the reminders still ahead (those get a job). */
 type Plan = { hearing: Hearing; current: Set<string>; ahead: { reminder: PlannedReminder; jobId: string }[] }
-/** What the queue holds for a plan: the hearing's set of job ids, and which jobs still ahead have no key. */
+/** What the queue holds for a plan: the job ids the hearing has made, and which jobs still ahead have no key. */
 type JobState = { known: string[]; missing: Set<string> }
 
 /**
@@ -75,12 +75,12 @@ export function createScheduler(deps: {
     })
   }
 
-  /** One round trip: each plan's set of job ids, and whether each job still ahead has its BullMQ key. */
+  /** One round trip: each plan's known job ids, and whether each job still ahead has its BullMQ key. */
   async function jobStates(plans: readonly Plan[]): Promise<JobState[]> {
     if (plans.length === 0) return []
     const tx = redis.pipeline()
     for (const { hearing, ahead } of plans) {
-      tx.smembers(keys.reminderJobs(hearing.id))
+      tx.hkeys(keys.reminderJobs(hearing.id))
       for (const { jobId } of ahead) tx.exists(queues.reminders.toKey(jobId))
     }
     const replies = ((await tx.exec()) ?? []).map(([err, reply]) => {
@@ -123,10 +123,12 @@ export function createScheduler(deps: {
         // A job that is running cannot be removed; it will re-check the hearing and drop itself.
         await queues.reminders.remove(id).catch(() => undefined)
       }
-      const setKey = keys.reminderJobs(plan.hearing.id)
-      if (gone.length > 0) tx.srem(setKey, ...gone)
+      // A hash rather than a set: a few short fields stay a listpack on every Redis version (a set of
+      // strings does only from 7.2 on). The values are unused.
+      const known = keys.reminderJobs(plan.hearing.id)
+      if (gone.length > 0) tx.hdel(known, ...gone)
       const newIds = unindexed(plan, state)
-      if (newIds.length > 0) tx.sadd(setKey, ...newIds)
+      if (newIds.length > 0) tx.hset(known, Object.fromEntries(newIds.map((id) => [id, ''])))
       const added = plan.ahead.filter((p) => state.missing.has(p.jobId))
       toAdd.push(...added)
       total.planned += plan.ahead.length
@@ -144,7 +146,7 @@ export function createScheduler(deps: {
           'reminders scheduled',
         )
     }
-    // The set is written first: a crash in between leaves an id without its job, which the next plan adds.
+    // The known ids are written first: a crash in between leaves an id without its job, which the next plan adds.
     if (tx.length > 0) await tx.exec()
     for (let i = 0; i < toAdd.length; i += ADD_CHUNK) {
       const at = Date.now()
@@ -207,8 +209,8 @@ export function createScheduler(deps: {
 
   /**
    * Splits hearings into those whose queue state differs from their plan (a job still ahead has no key, the
-   * set lacks an id or holds one the plan no longer has) and those in step, without a lock or a write. A plan
-   * made from a moment-old read can only miss a change whose writer plans after it anyway.
+   * known ids lack one or hold one the plan no longer has) and those in step, without a lock or a write. A
+   * plan made from a moment-old read can only miss a change whose writer plans after it anyway.
    */
   async function drifted(
     list: readonly Hearing[],
