@@ -4,7 +4,7 @@ import type { Hearing } from '../src/hearings/hearing.schema.js'
 import { reminderJobId } from '../src/queues.js'
 import { createReconciler } from '../src/reminders/reconciler.js'
 import { reminderDueAt } from '../src/time.js'
-import { bilash, type Harness, startHarness } from './helpers/harness.js'
+import { caseWithReminderEndpoint, type Harness, startHarness } from './helpers/harness.js'
 
 /**
  * Reminder jobs as Redis holds them (compact, with ids that name the instant they were made for), the
@@ -18,15 +18,8 @@ let caseId: string
 
 beforeAll(async () => {
   h = await startHarness({ name: 'reminder-jobs' })
-  const headers = await h.auth('staff')
-  caseId = (await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })).json().id
-  const endpoint = await h.app.inject({
-    method: 'POST',
-    url: '/v1/webhook-endpoints',
-    headers,
-    payload: { url: 'http://127.0.0.1:9/hooks', caseIds: [caseId], remindBefore: [...OFFSETS] },
-  })
-  expect(endpoint.statusCode).toBe(201)
+  // Nothing is delivered: no worker runs.
+  caseId = await caseWithReminderEndpoint(h, 'http://127.0.0.1:9/hooks', OFFSETS)
 })
 afterAll(async () => {
   await h?.close()
