@@ -30,3 +30,28 @@ export async function acquireLock(
     },
   }
 }
+
+/**
+ * Leases on several keys in one round trip, without waiting: `held[i]` says whether keys[i] was had.
+ * `release` gives back every one that was, in one round trip.
+ */
+export async function tryLocks(
+  redis: Redis,
+  keys: readonly string[],
+  ttlMs: number,
+): Promise<{ held: boolean[]; release(): Promise<void> }> {
+  const token = randomUUID()
+  const tx = redis.pipeline()
+  for (const key of keys) tx.set(key, token, 'PX', ttlMs, 'NX')
+  const held = ((await tx.exec()) ?? []).map(([err, reply]) => !err && reply === 'OK')
+  return {
+    held,
+    release: async () => {
+      const mine = keys.filter((_, i) => held[i])
+      if (mine.length === 0) return
+      const tx = redis.pipeline()
+      for (const key of mine) tx.eval(RELEASE, 1, key, token)
+      await tx.exec()
+    },
+  }
+}

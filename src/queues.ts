@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq'
 import type { Logger } from './logger.js'
+import type { PlannedReminder } from './reminders/plan.js'
 
 /**
  * The job catalogue: each queue's name and payload. Payloads hold ids, never documents; the store is the truth.
@@ -7,7 +9,7 @@ import type { Logger } from './logger.js'
  * delays a reminder's fan-out.
  */
 export type JobCatalogue = {
-  reminders: { hearingId: string; version: number; remindBefore: string; dueAt: string }
+  reminders: ReminderJobData
   events: { eventId: string }
   email: { deliveryId: string }
   webhook: { deliveryId: string }
@@ -17,7 +19,17 @@ export const QUEUE_NAMES: readonly QueueName[] = ['reminders', 'events', 'email'
 
 export type Queues = { [N in QueueName]: Queue<JobCatalogue[N], unknown, N> }
 
-/** Kept long enough to make re-adding a finished job a no-op for an hour, short enough not to grow forever. */
+/**
+ * A reminder job's payload: hearing id, version and offset, under one-letter keys. Redis keeps a job's hash
+ * as a compact listpack only while every field (data, opts) is at most 64 bytes (`hash-max-listpack-value`):
+ * about 465 B per job instead of 870. The due instant the job was made for is part of its id.
+ */
+export type ReminderJobData = { h: string; v: number; o: string }
+
+/**
+ * Kept long enough to make re-adding a finished job a no-op for an hour, short enough not to grow forever.
+ * Reminder workers apply it as worker options (per-job options would take a reminder job out of listpack).
+ */
 export const RETENTION = {
   removeOnComplete: { age: 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
@@ -37,9 +49,19 @@ export function createQueues(
     attempts: opts.retryScheduleMs.length + 1,
     backoff: { type: 'custom' },
   }
+  // Reminder jobs take their retention from the worker (see RETENTION).
+  const defaults: Record<QueueName, JobsOptions> = {
+    reminders: {},
+    events: RETENTION,
+    email: delivery,
+    webhook: delivery,
+  }
   const make = <N extends QueueName>(name: N) => {
-    const defaultJobOptions = name === 'email' || name === 'webhook' ? delivery : RETENTION
-    const queue = new Queue<JobCatalogue[N], unknown, N>(name, { connection, prefix, defaultJobOptions })
+    const queue = new Queue<JobCatalogue[N], unknown, N>(name, {
+      connection,
+      prefix,
+      defaultJobOptions: defaults[name],
+    })
     queue.on('error', (err) => log.error({ err, queue: name }, 'queue error'))
     return queue
   }
@@ -55,6 +77,26 @@ export async function closeQueues(queues: Queues) {
   await Promise.all(Object.values(queues).map((q) => q.close()))
 }
 
-/** BullMQ job ids must not contain ':' nor be all digits; ours are built from prefixed ids and never are. */
-export const reminderJobId = (p: JobCatalogue['reminders']) =>
-  `rem_${p.hearingId}_v${p.version}_${p.remindBefore}_${Date.parse(p.dueAt)}`
+/**
+ * 'r' and 90 bits of a hash of (hearing, version, offset, due instant): the same reminder always gets the
+ * same id, and a hearing whose instant moved (a tz-database update keeps the version) gets new ones. BullMQ
+ * job ids must not contain ':' nor be all digits; base64url has no ':' and the 'r' is never a digit.
+ */
+export function reminderJobId(p: PlannedReminder): string {
+  const parts = [p.hearingId, String(p.version), p.remindBefore, String(Date.parse(p.dueAt))]
+  return `r${createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 15)}`
+}
+
+/**
+ * The delayed job of a planned reminder, due at its moment counted from `now`. BullMQ fires it at
+ * timestamp + delay, and takes the timestamp itself when it builds the job: take `now` just before adding.
+ * (Passing `timestamp: now` would make that exact, but no per-job option beyond id and delay fits in a
+ * listpack.)
+ */
+export function reminderJob(p: PlannedReminder, now = Date.now(), jobId = reminderJobId(p)) {
+  return {
+    name: 'reminders' as const,
+    data: { h: p.hearingId, v: p.version, o: p.remindBefore } satisfies ReminderJobData,
+    opts: { jobId, delay: Math.max(0, Date.parse(p.dueAt) - now) },
+  }
+}

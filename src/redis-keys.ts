@@ -12,6 +12,7 @@ export function createKeys(prefix: string) {
     /** Sets: the reminder offsets the active subscriptions of a hearing or case want, and who wants each. */
     followerOffsets: (targetId: string) => k('follower-offsets', targetId),
     offsetFollowers: (targetId: string, offset: string) => k('offset-followers', targetId, offset),
+    /** A hash whose fields are the ids of the reminder jobs made for a hearing (to remove stale ones). */
     reminderJobs: (hearingId: string) => k('reminder-jobs', hearingId),
     eventOutbox: k('event-outbox'),
     deliveryStats: k('stats', 'deliveries'),

@@ -40,7 +40,7 @@ export async function createServices({
   const deliveries = createDeliveryStore({ store })
   const keys = createKeyStore({ store })
   const followers = createFollowers({ subscriptions, endpoints })
-  const scheduler = createScheduler({ store, cases, hearings, followers, queues, log })
+  const scheduler = createScheduler({ store, hearings, endpoints, followers, queues, log })
   const fanOut = createFanOut({ deliveries, followers, queues })
   const tokens = createTokens(await loadTokenSecret(store))
   const rateLimit = createRateLimiter(store)

@@ -243,6 +243,72 @@ describe('reminderDueAt', () => {
   })
 })
 
+describe('around changes of offset, including those not on the UTC hour', () => {
+  // Lord Howe moves by 30 minutes at 15:30Z, St John's at 05:30Z: offsets are remembered per hour, so
+  // these hours must be computed afresh. Every result is checked against Intl directly.
+  const windows: [string, string][] = [
+    ['Australia/Lord_Howe', '2026-04-05'],
+    ['Australia/Lord_Howe', '2026-10-04'],
+    ['America/St_Johns', '2026-03-08'],
+    ['America/St_Johns', '2026-11-01'],
+    ['Europe/Berlin', '2026-03-29'],
+    ['Europe/Berlin', '2026-10-25'],
+    ['Asia/Almaty', '2024-03-01'],
+  ]
+  const wallIn = (zone: string, ms: number) => {
+    const parts = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).formatToParts(new Date(ms))
+    const part = (type: string) => parts.find((p) => p.type === type)?.value
+    return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`
+  }
+  const walls = (day: string) => {
+    const from = DateTime.fromISO(day, { zone: 'utc' }).minus({ days: 1 })
+    return Array.from({ length: 3 * 24 * 6 }, (_, i) =>
+      from.plus({ minutes: 10 * i }).toFormat("yyyy-MM-dd'T'HH:mm"),
+    )
+  }
+
+  it('reads every wall time that exists as the instant Intl shows with it, and flags the rest as gaps', () => {
+    for (const [zone, day] of windows) {
+      for (const wall of walls(day)) {
+        const parsed = parseHearingTime(wall, zone, '09:00')
+        if (isTimeProblem(parsed)) {
+          expect(parsed.reason, `${zone} ${wall}`).toBe('gap')
+          continue
+        }
+        expect(wallIn(zone, Date.parse(parsed.startsAtUtc)), `${zone} ${wall}`).toBe(wall)
+        // The earlier instant of an overlap: half an hour or an hour before, the wall time is not the same.
+        for (const back of [30, 60])
+          expect(wallIn(zone, Date.parse(parsed.startsAtUtc) - back * 60_000)).not.toBe(wall)
+      }
+    }
+  })
+
+  it('puts a P1D reminder at the same wall time the day before, wherever that time exists', () => {
+    for (const [zone, day] of windows) {
+      for (const wall of walls(day)) {
+        const dayBefore = DateTime.fromISO(wall, { zone: 'utc' })
+          .minus({ days: 1 })
+          .toFormat("yyyy-MM-dd'T'HH:mm")
+        const hearing = parseHearingTime(wall, zone, '09:00')
+        if (isTimeProblem(hearing) || isTimeProblem(parseHearingTime(dayBefore, zone, '09:00'))) continue
+        const due = reminderDueAt(hearing.startsAtUtc, zone, 'P1D')
+        expect(wallIn(zone, Date.parse(due)), `${zone} ${wall}`).toBe(dayBefore)
+        expect(reminderDueAt(hearing.startsAtUtc, zone, 'P1DT30M')).toBe(
+          new Date(Date.parse(due) - 30 * 60_000).toISOString(),
+        )
+      }
+    }
+  })
+})
+
 describe('describeHearingTime', () => {
   const timed = {
     startsAtUtc: '2026-12-14T05:00:00.000Z',

@@ -1,7 +1,7 @@
 import { type ConnectionOptions, type Job, Worker } from 'bullmq'
 import { RetryLater, retryDelay } from '../src/deliveries/outcome.js'
 import type { Mailer } from '../src/email/mailer.js'
-import type { JobCatalogue, QueueName } from '../src/queues.js'
+import { type JobCatalogue, type QueueName, RETENTION } from '../src/queues.js'
 import { createReconciler } from '../src/reminders/reconciler.js'
 import type { Services } from '../src/services.js'
 import { emailProcessor } from './email.processor.js'
@@ -21,7 +21,7 @@ export function startWorkers(
   const { config, log } = services
   const prefix = services.store.keys.queuePrefix
   const processors: { [N in QueueName]: (job: Job<JobCatalogue[N]>) => Promise<unknown> } = {
-    reminders: (job) => services.fireReminder(job.data),
+    reminders: (job) => services.fireReminder(job),
     events: eventProcessor(services),
     email: emailProcessor(services, opts.mailer),
     webhook: webhookProcessor(services),
@@ -36,6 +36,8 @@ export function startWorkers(
       lockDuration: config.jobLockMs,
       stalledInterval: config.jobLockMs,
       maxStalledCount: 5,
+      // For jobs that carry no retention of their own (reminder jobs: see RETENTION).
+      ...RETENTION,
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
           retryDelay(

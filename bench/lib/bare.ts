@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Queue } from 'bullmq'
+import { type JobsOptions, Queue } from 'bullmq'
 import { RETENTION } from '../../src/queues.js'
 import type { Ctx } from './context.js'
 import { request } from './proc.js'
@@ -10,7 +10,8 @@ export type BareWorker = Awaited<ReturnType<typeof startBareWorker>>
 
 /**
  * A bare BullMQ worker (bench/bare/worker.ts) in its own process on a prefix of its own, and a producer
- * Queue in the bench. Jobs get courtbell's retention options, so completed jobs cost the same in both.
+ * Queue in the bench. Jobs get courtbell's retention options, so completed jobs cost the same in both;
+ * `jobOptions` replaces them for jobs that courtbell adds without (reminder jobs: retention is the worker's).
  */
 export async function startBareWorker(
   ctx: Ctx,
@@ -20,6 +21,7 @@ export async function startBareWorker(
     concurrency: number
     target?: string
     payload?: Record<string, string>
+    jobOptions?: JobsOptions
   },
 ) {
   const prefix = `${ctx.newPrefix(`bare-${opts.name}`)}:q`
@@ -50,7 +52,7 @@ export async function startBareWorker(
   const queue = new Queue(queueName, {
     connection: { host: url.hostname, port: Number(url.port) },
     prefix,
-    defaultJobOptions: RETENTION,
+    defaultJobOptions: opts.jobOptions ?? RETENTION,
   })
   queue.on('error', () => undefined)
   return {

@@ -1,9 +1,11 @@
 import { loadConfig } from '../../config/index.js'
+import type { Hearing } from '../../src/hearings/hearing.schema.js'
 import { createLogger } from '../../src/logger.js'
-import { closeQueues, createQueues } from '../../src/queues.js'
+import { closeQueues, createQueues, type ReminderJobData } from '../../src/queues.js'
 import { connectForApi } from '../../src/redis.js'
 import { createKeys } from '../../src/redis-keys.js'
 import { createServices, type Services } from '../../src/services.js'
+import { reminderDueAt } from '../../src/time.js'
 import { scratchDir } from './util.js'
 
 export const ADMIN_KEY = 'bench-admin-key-0123456789'
@@ -46,4 +48,20 @@ export async function benchServices(redisUrl: string, prefix: string): Promise<B
       await redis.quit().catch(() => undefined)
     },
   }
+}
+
+/**
+ * How much later than its due moment each reminder job is set to fire: BullMQ fires a delayed job at
+ * timestamp + delay; the due moment is derived from its hearing as stored (jobs carry no instant).
+ */
+export async function reminderLateness(
+  svc: Services,
+  jobs: readonly { data: ReminderJobData; timestamp: number; delay: number }[],
+): Promise<number[]> {
+  const ids = [...new Set(jobs.map((j) => j.data.h))]
+  const hearings = new Map((await svc.store.getMany<Hearing>(ids)).map((h, i) => [ids[i], h]))
+  return jobs.flatMap((j) => {
+    const h = hearings.get(j.data.h)
+    return h ? [j.timestamp + j.delay - Date.parse(reminderDueAt(h.startsAtUtc, h.timeZone, j.data.o))] : []
+  })
 }

@@ -3,7 +3,7 @@ import { type BareWorker, startBareWorker } from '../lib/bare.js'
 import type { Ctx } from '../lib/context.js'
 import { createCase, createEndpoint, hearingRecord, wallTime } from '../lib/fixtures.js'
 import { type Receiver, startReceiver } from '../lib/receiver.js'
-import { type BenchServices, benchServices } from '../lib/services.js'
+import { type BenchServices, benchServices, reminderLateness } from '../lib/services.js'
 import { deletePrefix, mapConcurrent, sleep, summary } from '../lib/util.js'
 
 const SECTION = '2 firing'
@@ -235,7 +235,12 @@ async function courtbellSparse(
  */
 async function scheduledLateness(svc: BenchServices) {
   const jobs = await svc.queues.reminders.getDelayed(0, 100_000)
-  return summary(jobs.map((j) => j.timestamp + (j.opts.delay ?? 0) - Date.parse(j.data.dueAt)))
+  return summary(
+    await reminderLateness(
+      svc,
+      jobs.map((j) => ({ data: j.data, timestamp: j.timestamp, delay: j.opts.delay ?? 0 })),
+    ),
+  )
 }
 
 function lagsOf(receiver: Receiver): Lags {

@@ -1,13 +1,13 @@
 import type { Case } from '../../src/cases/case.schema.js'
 import type { Hearing } from '../../src/hearings/hearing.schema.js'
-import { reminderJobId } from '../../src/queues.js'
+import { type ReminderJobData, reminderJob } from '../../src/queues.js'
 import { reminderDueAt } from '../../src/time.js'
 import { startBareWorker } from '../lib/bare.js'
 import type { Courtbell, Ctx } from '../lib/context.js'
 import { createCase, hearingRecord } from '../lib/fixtures.js'
 import { type LoadResult, load, warm } from '../lib/load.js'
 import { parseLine } from '../lib/proc.js'
-import { benchServices } from '../lib/services.js'
+import { benchServices, reminderLateness } from '../lib/services.js'
 import { deletePrefix, mapConcurrent, summary } from '../lib/util.js'
 
 const SECTION = '4 scale'
@@ -89,7 +89,7 @@ export async function scaleSection(ctx: Ctx) {
     // --- bare: the same jobs (same ids, data and delays) with one addBulk per hearing, one hearing at a
     // time as the reconciler adds them, over the first `bareN` hearings; and, for context, in batches.
     const bareN = Math.min(N, 20_000)
-    const bare = await startBareWorker(ctx, { name: 'sched', mode: 'noop', concurrency: 1 })
+    const bare = await startBareWorker(ctx, { name: 'sched', mode: 'noop', concurrency: 1, jobOptions: {} })
     await bare.child.stop() // only the producer is needed: nothing comes due
     const now = Date.now()
     const plan = (i: number) => {
@@ -101,11 +101,8 @@ export async function scaleSection(ctx: Ctx) {
           remindBefore,
           dueAt: reminderDueAt(h.startsAtUtc, h.timeZone, remindBefore),
         }
-        return {
-          name: 'reminders',
-          data: p,
-          opts: { jobId: reminderJobId(p), delay: Math.max(0, Date.parse(p.dueAt) - now), timestamp: now },
-        }
+        // The very job the scheduler adds (same id, data and options), its delay counted from `now`.
+        return reminderJob(p, now)
       })
     }
     const jobsOf = Array.from({ length: bareN }, (_, i) => plan(i))
@@ -266,20 +263,24 @@ async function probe(
 /** When BullMQ will fire each reminder job of these hearings (timestamp + delay), minus its due moment. */
 async function lateness(svc: Awaited<ReturnType<typeof benchServices>>, hearingIds: readonly string[]) {
   const { redis, keys } = svc.store
-  const late: number[] = []
+  const jobs: { data: ReminderJobData; timestamp: number; delay: number }[] = []
   for (const id of hearingIds) {
-    for (const jobId of await redis.smembers(keys.reminderJobs(id))) {
+    for (const jobId of await redis.hkeys(keys.reminderJobs(id))) {
       const [timestamp, delay, data] = await redis.hmget(
-        `${keys.queuePrefix}:reminders:${jobId}`,
+        svc.queues.reminders.toKey(jobId),
         'timestamp',
         'delay',
         'data',
       )
       if (!timestamp || !delay || !data) continue
-      late.push(Number(timestamp) + Number(delay) - Date.parse((JSON.parse(data) as { dueAt: string }).dueAt))
+      jobs.push({
+        data: JSON.parse(data) as ReminderJobData,
+        timestamp: Number(timestamp),
+        delay: Number(delay),
+      })
     }
   }
-  return summary(late)
+  return summary(await reminderLateness(svc, jobs))
 }
 
 /** MEMORY USAGE of one hearing's own keys, for the breakdown. */
@@ -287,13 +288,13 @@ async function sampleUsage(svc: Awaited<ReturnType<typeof benchServices>>, heari
   const { redis, keys } = svc.store
   const usage = async (key: string) => Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0)
   const hearing = await svc.store.get<Hearing>(hearingId)
-  const jobIds = await redis.smembers(keys.reminderJobs(hearingId))
+  const jobIds = await redis.hkeys(keys.reminderJobs(hearingId))
   const jobs: Record<string, number> = {}
   for (const id of jobIds) jobs[id] = await usage(`${keys.queuePrefix}:reminders:${id}`)
   return {
     recordBytes: await usage(keys.record(hearingId)),
     recordJsonLength: JSON.stringify(hearing).length,
-    reminderJobsSetBytes: await usage(keys.reminderJobs(hearingId)),
+    reminderJobsHashBytes: await usage(keys.reminderJobs(hearingId)),
     jobHashBytes: jobs,
   }
 }

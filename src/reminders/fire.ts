@@ -4,20 +4,23 @@ import type { EventRecord } from '../events/event.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import { derivedId } from '../ids.js'
 import type { Logger } from '../logger.js'
-import type { JobCatalogue } from '../queues.js'
+import { type ReminderJobData, reminderJobId } from '../queues.js'
 import type { Store } from '../store.js'
 import { reminderDueAt } from '../time.js'
 import type { Followers } from './followers.js'
 
 export type FireOutcome = 'sent' | 'missed' | 'stale' | 'not-scheduled' | 'gone'
 
+export type Reminder = { hearingId: string; version: number; remindBefore: string }
+
 /** The event id of a reminder is derived from what it reminds of, so firing twice records one event. */
-export const reminderEventId = (r: JobCatalogue['reminders']) =>
+export const reminderEventId = (r: Reminder) =>
   derivedId('evt', r.hearingId, String(r.version), r.remindBefore)
 
 /**
- * Fires one reminder, checking at fire time that it is still wanted: the hearing exists, is scheduled, has
- * the version and instant the job was made for, and has not begun. Recipients are resolved now.
+ * Fires one reminder job, checking at fire time that it is still wanted: the hearing exists, is scheduled,
+ * has the version and instant the job was made for (the job id hashes both), and has not begun.
+ * Recipients are resolved now.
  */
 export function createReminderFiring(deps: {
   store: Store
@@ -27,12 +30,12 @@ export function createReminderFiring(deps: {
 }) {
   const { store, followers, fanOut, log } = deps
 
-  return async function fire(reminder: JobCatalogue['reminders'], now = Date.now()): Promise<FireOutcome> {
-    const context = {
-      hearingId: reminder.hearingId,
-      version: reminder.version,
-      remindBefore: reminder.remindBefore,
-    }
+  return async function fire(
+    job: { id?: string | undefined; data: ReminderJobData },
+    now = Date.now(),
+  ): Promise<FireOutcome> {
+    const reminder: Reminder = { hearingId: job.data.h, version: job.data.v, remindBefore: job.data.o }
+    const context = { ...reminder, jobId: job.id }
     const hearing = await store.get<Hearing>(reminder.hearingId)
     const kase = hearing && (await store.get<Case>(hearing.caseId))
     if (!hearing || !kase) {
@@ -44,7 +47,7 @@ export function createReminderFiring(deps: {
       return 'not-scheduled'
     }
     const dueAt = reminderDueAt(hearing.startsAtUtc, hearing.timeZone, reminder.remindBefore)
-    if (hearing.version !== reminder.version || dueAt !== reminder.dueAt) {
+    if (hearing.version !== reminder.version || reminderJobId({ ...reminder, dueAt }) !== job.id) {
       log.info({ ...context, currentVersion: hearing.version }, 'reminder skipped: hearing moved')
       return 'stale'
     }

@@ -1,8 +1,8 @@
 import type { Hearing } from '../hearings/hearing.schema.js'
-import type { JobCatalogue } from '../queues.js'
 import { reminderDueAt } from '../time.js'
 
-export type PlannedReminder = JobCatalogue['reminders']
+/** One reminder of one hearing version, at the instant its offset gives (its job id hashes all four). */
+export type PlannedReminder = { hearingId: string; version: number; remindBefore: string; dueAt: string }
 
 /** The reminders a hearing of this version has: one per offset (the caller skips moments already past). */
 export function planReminders(hearing: Hearing, offsets: readonly string[]): PlannedReminder[] {

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/index.js'
+import type { Case } from '../cases/case.schema.js'
 import type { DeliveryStore } from '../deliveries/delivery.store.js'
 import { queueDelivery } from '../deliveries/fanout.js'
 import type { EndpointStore } from '../endpoints/endpoint.store.js'
@@ -15,7 +16,8 @@ import type { Scheduler } from './scheduler.js'
 const OUTBOX_GRACE_MS = 5000
 /** Short, and renewed while a pass runs: a process killed mid-pass holds up the next one by seconds only. */
 const LOCK_MS = 15_000
-const PLAN_CONCURRENCY = 10
+/** Batches of hearings planned at once: while one waits on Redis, the next one's plans are computed. */
+const BATCHES_AT_ONCE = 2
 /** An unfinished delivery this far past its due attempt, with no live job, has lost its job. */
 const OVERDUE_GRACE_MS = 60_000
 const LIVE_JOB_STATES: readonly string[] = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']
@@ -85,6 +87,34 @@ export function createReconciler(deps: {
     return next
   }
 
+  type Totals = { hearings: number; replanned: number; planned: number; added: number; removed: number }
+
+  /**
+   * Checks a batch without locks, and re-plans (under their locks) only the hearings out of step.
+   * Never rejects: a batch that fails is logged, and the next pass tries it again.
+   */
+  async function reconcileBatch(
+    ids: readonly string[],
+    now: number,
+    cases: Map<string, Case | undefined>,
+    totals: Totals,
+  ) {
+    try {
+      const [batch, endpointsNow] = await Promise.all([store.getMany<Hearing>(ids), endpoints.all()])
+      const scheduled = batch.filter((h): h is Hearing => h?.status === 'scheduled')
+      totals.hearings += scheduled.length
+      const retimed = await Promise.all(scheduled.map(retime))
+      const check = await scheduler.drifted(retimed, now, { cases, endpoints: endpointsNow })
+      const synced = await scheduler.syncMany(check.drifted, now)
+      totals.replanned += check.drifted.length
+      totals.planned += check.plannedInStep + synced.planned
+      totals.added += synced.added
+      totals.removed += synced.removed
+    } catch (err) {
+      log.error({ err, hearings: ids.length }, 'reconciler could not plan a batch of hearings')
+    }
+  }
+
   return {
     async pass(now = Date.now()) {
       const lock = await acquireLock(store.redis, store.keys.lock('reconciler'), LOCK_MS)
@@ -94,32 +124,29 @@ export function createReconciler(deps: {
       try {
         const events = await requeueEvents(now)
         const recovered = await recoverDeliveries(now)
-        let hearingsSeen = 0
-        let planned = 0
-        for await (const ids of hearings.idsStartingFrom(new Date(now).toISOString())) {
-          // Endpoints are read once per batch, and a few hearings are planned at once (each under its own lease).
-          const [batch, endpointsNow] = await Promise.all([store.getMany<Hearing>(ids), endpoints.all()])
-          const scheduled = batch.filter((h): h is Hearing => h?.status === 'scheduled')
-          hearingsSeen += scheduled.length
-          for (let i = 0; i < scheduled.length; i += PLAN_CONCURRENCY) {
-            const results = await Promise.all(
-              scheduled.slice(i, i + PLAN_CONCURRENCY).map(async (hearing) => {
-                try {
-                  return (await scheduler.sync(await retime(hearing), now, endpointsNow)).planned
-                } catch (err) {
-                  log.error({ err, hearingId: hearing.id }, 'reconciler could not plan a hearing')
-                  return 0
-                }
-              }),
+        const totals: Totals = { hearings: 0, replanned: 0, planned: 0, added: 0, removed: 0 }
+        // Cases are read once per pass: a stale one can only make the pass skip a hearing, never write.
+        const cases = new Map<string, Case | undefined>()
+        const running = new Set<Promise<void>>()
+        try {
+          for await (const ids of hearings.idsStartingFrom(new Date(now).toISOString())) {
+            const batch: Promise<void> = reconcileBatch(ids, now, cases, totals).finally(() =>
+              running.delete(batch),
             )
-            planned += results.reduce((a, b) => a + b, 0)
+            running.add(batch)
+            if (running.size >= BATCHES_AT_ONCE) await Promise.race(running)
           }
+        } finally {
+          await Promise.all(running)
         }
         const result = {
           events,
           deliveriesRecovered: recovered,
-          hearings: hearingsSeen,
-          remindersPlanned: planned,
+          hearings: totals.hearings,
+          hearingsReplanned: totals.replanned,
+          remindersPlanned: totals.planned,
+          remindersAdded: totals.added,
+          remindersRemoved: totals.removed,
           durationMs: Date.now() - started,
         }
         log.info(result, 'reconciler pass')

@@ -1,15 +1,25 @@
-import type { CaseStore } from '../cases/case.store.js'
+import type { Case } from '../cases/case.schema.js'
 import type { EndpointRecord } from '../endpoints/endpoint.schema.js'
+import type { EndpointStore } from '../endpoints/endpoint.store.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
-import { acquireLock } from '../lock.js'
+import { acquireLock, tryLocks } from '../lock.js'
 import type { Logger } from '../logger.js'
-import { type Queues, reminderJobId } from '../queues.js'
+import { type Queues, reminderJob, reminderJobId } from '../queues.js'
 import type { Store } from '../store.js'
 import type { Followers } from './followers.js'
-import { planReminders } from './plan.js'
+import { type PlannedReminder, planReminders } from './plan.js'
 
 const PLAN_LOCK_MS = 5000
+/** Jobs per addBulk: each delay is counted just before its call, so a long batch does not make jobs late. */
+const ADD_CHUNK = 100
+
+export type SyncOutcome = { planned: number; added: number; removed: number }
+
+/** A hearing's plan: the ids of every job of its version, and the reminders still ahead (those get a job). */
+type Plan = { hearing: Hearing; current: Set<string>; ahead: { reminder: PlannedReminder; jobId: string }[] }
+/** What the queue holds for a plan: the job ids the hearing has made, and which jobs still ahead have no key. */
+type JobState = { known: string[]; missing: Set<string> }
 
 /**
  * Keeps a hearing's delayed reminder jobs equal to its plan. Job ids are derived from (hearing, version,
@@ -18,94 +28,220 @@ const PLAN_LOCK_MS = 5000
  */
 export function createScheduler(deps: {
   store: Store
-  cases: CaseStore
   hearings: HearingStore
+  endpoints: Pick<EndpointStore, 'all'>
   followers: Followers
   queues: Pick<Queues, 'reminders'>
   log: Logger
 }) {
-  const { store, cases, hearings, followers, queues, log } = deps
+  const { store, hearings, endpoints, followers, queues, log } = deps
   const { redis, keys } = store
+  const planLock = (hearingId: string) => keys.lock(`plan:${hearingId}`)
+
+  /** Cases by id, reading only those the cache lacks (and remembering them there). */
+  async function casesOf(list: readonly Hearing[], cache = new Map<string, Case | undefined>()) {
+    const unread = [...new Set(list.map((h) => h.caseId))].filter((id) => !cache.has(id))
+    for (const [i, kase] of (await store.getMany<Case>(unread)).entries())
+      cache.set(unread[i] as string, kase)
+    return cache
+  }
+
+  /** The plan of each hearing; one whose record cannot be planned (a bad instant or zone) is logged and left out. */
+  async function planEach(
+    list: readonly Hearing[],
+    cases: ReadonlyMap<string, Case | undefined>,
+    endpointsNow: readonly EndpointRecord[],
+    now: number,
+  ): Promise<Plan[]> {
+    const offsets = await Promise.all(
+      list.map((hearing) => {
+        const kase = cases.get(hearing.caseId)
+        return kase ? followers.offsetsFor(hearing, kase, endpointsNow) : []
+      }),
+    )
+    return list.flatMap((hearing, i) => {
+      try {
+        // Jobs of this version whose moment has passed stay: they may be due and not yet fired.
+        const all = planReminders(hearing, offsets[i] ?? []).map((reminder) => ({
+          reminder,
+          jobId: reminderJobId(reminder),
+        }))
+        const ahead = all.filter((p) => Date.parse(p.reminder.dueAt) > now)
+        return [{ hearing, current: new Set(all.map((p) => p.jobId)), ahead }]
+      } catch (err) {
+        log.error({ err, hearingId: hearing.id }, 'could not plan reminders')
+        return []
+      }
+    })
+  }
+
+  /** One round trip: each plan's known job ids, and whether each job still ahead has its BullMQ key. */
+  async function jobStates(plans: readonly Plan[]): Promise<JobState[]> {
+    if (plans.length === 0) return []
+    const tx = redis.pipeline()
+    for (const { hearing, ahead } of plans) {
+      tx.hkeys(keys.reminderJobs(hearing.id))
+      for (const { jobId } of ahead) tx.exists(queues.reminders.toKey(jobId))
+    }
+    const replies = ((await tx.exec()) ?? []).map(([err, reply]) => {
+      if (err) throw err
+      return reply
+    })
+    let at = 0
+    return plans.map(({ ahead }) => {
+      const known = replies[at++] as string[]
+      const missing = new Set(ahead.filter(() => replies[at++] === 0).map((p) => p.jobId))
+      return { known, missing }
+    })
+  }
+
+  const stale = (plan: Plan, state: JobState) => state.known.filter((id) => !plan.current.has(id))
+  const unindexed = (plan: Plan, state: JobState) =>
+    plan.ahead.map((p) => p.jobId).filter((id) => !state.known.includes(id))
+
+  /**
+   * Plans hearings whose plan locks the caller holds. Everything the plan depends on is read after the locks
+   * were taken, so it reflects every write that came before them.
+   */
+  async function planHeld(given: readonly Hearing[], now: number): Promise<SyncOutcome> {
+    const total = { planned: 0, added: 0, removed: 0 }
+    if (given.length === 0) return total
+    const [stored, endpointsNow] = await Promise.all([
+      store.getMany<Hearing>(given.map((h) => h.id)),
+      endpoints.all(),
+    ])
+    const latest = given.map((h, i) => stored[i] ?? h)
+    const plans = await planEach(latest, await casesOf(latest), endpointsNow, now)
+    const states = await jobStates(plans)
+
+    const tx = redis.pipeline()
+    const toAdd: Plan['ahead'] = []
+    for (const [i, plan] of plans.entries()) {
+      const state = states[i] as JobState
+      const gone = stale(plan, state)
+      for (const id of gone) {
+        // A job that is running cannot be removed; it will re-check the hearing and drop itself.
+        await queues.reminders.remove(id).catch(() => undefined)
+      }
+      // A hash rather than a set: a few short fields stay a listpack on every Redis version (a set of
+      // strings does only from 7.2 on). The values are unused.
+      const known = keys.reminderJobs(plan.hearing.id)
+      if (gone.length > 0) tx.hdel(known, ...gone)
+      const newIds = unindexed(plan, state)
+      if (newIds.length > 0) tx.hset(known, Object.fromEntries(newIds.map((id) => [id, ''])))
+      const added = plan.ahead.filter((p) => state.missing.has(p.jobId))
+      toAdd.push(...added)
+      total.planned += plan.ahead.length
+      total.added += added.length
+      total.removed += gone.length
+      if (added.length > 0 || gone.length > 0)
+        log.info(
+          {
+            hearingId: plan.hearing.id,
+            version: plan.hearing.version,
+            reminders: plan.ahead.map(({ reminder: r }) => `${r.remindBefore}@${r.dueAt}`),
+            added: added.length,
+            removed: gone.length,
+          },
+          'reminders scheduled',
+        )
+    }
+    // The known ids are written first: a crash in between leaves an id without its job, which the next plan adds.
+    if (tx.length > 0) await tx.exec()
+    for (let i = 0; i < toAdd.length; i += ADD_CHUNK) {
+      const at = Date.now()
+      await queues.reminders.addBulk(
+        toAdd.slice(i, i + ADD_CHUNK).map((p) => reminderJob(p.reminder, at, p.jobId)),
+      )
+    }
+    return total
+  }
 
   /**
    * Plans one hearing, as it is stored now. Plans of one hearing never interleave (a short lock per
    * hearing): every write is followed by a plan that starts after it, so the last plan to run sees the
    * last write, whichever API replica or reconciler runs it.
    */
-  async function sync(
-    hearing: Hearing,
-    now = Date.now(),
-    endpointsNow?: readonly EndpointRecord[],
-  ): Promise<{ planned: number; added: number; removed: number }> {
-    const lock = await acquireLock(redis, keys.lock(`plan:${hearing.id}`), PLAN_LOCK_MS, PLAN_LOCK_MS)
+  async function sync(hearing: Hearing, now = Date.now()): Promise<SyncOutcome> {
+    const lock = await acquireLock(redis, planLock(hearing.id), PLAN_LOCK_MS, PLAN_LOCK_MS)
     if (!lock) throw new Error(`reminders of ${hearing.id} are being planned elsewhere for too long`)
     try {
-      return await syncLatest((await hearings.get(hearing.id)) ?? hearing, now, endpointsNow)
+      return await planHeld([hearing], now)
     } finally {
       await lock.release().catch(() => undefined)
     }
   }
 
-  async function syncLatest(
-    hearing: Hearing,
-    now: number,
-    endpointsNow?: readonly EndpointRecord[],
-  ): Promise<{ planned: number; added: number; removed: number }> {
-    const kase = await cases.get(hearing.caseId)
-    const offsets = kase ? await followers.offsetsFor(hearing, kase, endpointsNow) : []
-    // Jobs of this version whose moment has passed stay: they may be due and not yet fired.
-    const all = planReminders(hearing, offsets)
-    const current = new Set(all.map(reminderJobId))
-    const planned = all.filter((p) => Date.parse(p.dueAt) > now)
-    const known = await redis.smembers(keys.reminderJobs(hearing.id))
-
-    const stale = known.filter((id) => !current.has(id))
-    for (const id of stale) {
-      // A job that is running cannot be removed; it will re-check the hearing and drop itself.
-      await queues.reminders.remove(id).catch(() => undefined)
-    }
-    if (stale.length > 0) await redis.srem(keys.reminderJobs(hearing.id), ...stale)
-    if (planned.length > 0) {
-      await redis.sadd(keys.reminderJobs(hearing.id), ...planned.map(reminderJobId))
-      // The delay counts from this moment, not from `now`: a long reconciler pass must not make jobs late.
-      await queues.reminders.addBulk(
-        planned.map((p) => ({
-          name: 'reminders' as const,
-          data: p,
-          opts: { jobId: reminderJobId(p), delay: Math.max(0, Date.parse(p.dueAt) - Date.now()) },
-        })),
+  /**
+   * Plans many hearings, with the same guarantee as `sync`: the locks of all in one round trip, one read of
+   * each kind and one addBulk for those; a hearing being planned elsewhere waits for its own `sync` after
+   * (never waiting while holding the others' locks). A hearing that cannot be planned is logged and
+   * stops nothing.
+   */
+  async function syncMany(list: readonly Hearing[], now = Date.now()): Promise<SyncOutcome> {
+    if (list.length === 0) return { planned: 0, added: 0, removed: 0 }
+    const locks = await tryLocks(
+      redis,
+      list.map((h) => planLock(h.id)),
+      PLAN_LOCK_MS,
+    )
+    let total: SyncOutcome
+    try {
+      total = await planHeld(
+        list.filter((_, i) => locks.held[i]),
+        now,
       )
+    } finally {
+      await locks.release().catch(() => undefined)
     }
-    const added = planned.filter((p) => !known.includes(reminderJobId(p))).length
-    if (added > 0 || stale.length > 0)
-      log.info(
-        {
-          hearingId: hearing.id,
-          version: hearing.version,
-          reminders: planned.map((p) => `${p.remindBefore}@${p.dueAt}`),
-          removed: stale.length,
-        },
-        'reminders scheduled',
-      )
-    return { planned: planned.length, added, removed: stale.length }
-  }
-
-  /** Applies the plan for every hearing in the list, logging (not throwing) per hearing so one bad record stops nothing. */
-  async function syncAll(hearingIds: readonly string[]) {
-    let added = 0
-    for (const hearing of await store.getMany<Hearing>(hearingIds)) {
-      if (hearing?.status !== 'scheduled') continue
+    for (const hearing of list.filter((_, i) => !locks.held[i])) {
       try {
-        added += (await sync(hearing)).added
+        const one = await sync(hearing, now)
+        total.planned += one.planned
+        total.added += one.added
+        total.removed += one.removed
       } catch (err) {
         log.error({ err, hearingId: hearing.id }, 'could not schedule reminders')
       }
     }
-    return added
+    return total
+  }
+
+  /**
+   * Splits hearings into those whose queue state differs from their plan (a job still ahead has no key, the
+   * known ids lack one or hold one the plan no longer has) and those in step, without a lock or a write. A
+   * plan made from a moment-old read can only miss a change whose writer plans after it anyway.
+   */
+  async function drifted(
+    list: readonly Hearing[],
+    now: number,
+    seen: { cases: Map<string, Case | undefined>; endpoints: readonly EndpointRecord[] },
+  ): Promise<{ drifted: Hearing[]; plannedInStep: number }> {
+    const plans = await planEach(list, await casesOf(list, seen.cases), seen.endpoints, now)
+    const states = await jobStates(plans)
+    const out: Hearing[] = []
+    let plannedInStep = 0
+    for (const [i, plan] of plans.entries()) {
+      const state = states[i] as JobState
+      if (state.missing.size > 0 || stale(plan, state).length > 0 || unindexed(plan, state).length > 0)
+        out.push(plan.hearing)
+      else plannedInStep += plan.ahead.length
+    }
+    return { drifted: out, plannedInStep }
+  }
+
+  /** Plans every scheduled hearing in the list, from their stored records. */
+  async function syncAll(hearingIds: readonly string[]) {
+    const scheduled = (await store.getMany<Hearing>(hearingIds)).filter(
+      (h): h is Hearing => h?.status === 'scheduled',
+    )
+    return (await syncMany(scheduled)).added
   }
 
   return {
     sync,
+    syncMany,
+    drifted,
     syncAll,
     /** Re-plans every hearing yet to begin, of the given cases or of all (after followers changed). */
     async syncUpcoming(caseIds: readonly string[] | null) {

@@ -88,10 +88,8 @@ async function courtbell(port: number, extra: Record<string, string> = {}) {
 
 /** What the store and the queues say about a hearing's derived state. */
 async function derived(hearingId: string) {
-  const jobs = (await h.services.queues.reminders.getDelayed(0, -1)).filter(
-    (j) => j.data.hearingId === hearingId,
-  )
-  const known = await h.redis.smembers(h.services.store.keys.reminderJobs(hearingId))
+  const jobs = (await h.services.queues.reminders.getDelayed(0, -1)).filter((j) => j.data.h === hearingId)
+  const known = await h.redis.hkeys(h.services.store.keys.reminderJobs(hearingId))
   const outboxIds = await h.redis.zrange(h.services.store.keys.eventOutbox, 0, -1)
   const outbox: EventRecord[] = []
   for (const id of outboxIds) {

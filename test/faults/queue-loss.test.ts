@@ -179,16 +179,18 @@ describe('fault: queue keys lost', () => {
     const byId = new Map(delayed.map((j) => [j.id as string, j]))
     const wanted = later.flatMap(planFor)
     const rebuilt = wanted.filter((p) => {
+      // The id hashes hearing, version, offset and due instant; the data names the first three.
       const job = byId.get(reminderJobId(p))
       return (
         job !== undefined &&
-        job.data.dueAt === p.dueAt &&
-        job.data.version === p.version &&
+        job.data.h === p.hearingId &&
+        job.data.v === p.version &&
+        job.data.o === p.remindBefore &&
         Math.abs(job.timestamp + (job.opts.delay ?? 0) - Date.parse(p.dueAt)) < 2000
       )
     })
     const soonJobAfter = await h.services.queues.reminders.getJob(soonJobId)
-    const soonJobsAfter = delayed.filter((j) => j.data.hearingId === soon.id).length
+    const soonJobsAfter = delayed.filter((j) => j.data.h === soon.id).length
 
     // Nothing fires again for the soon hearing, up to and past its start.
     await sleep(Math.max(0, Date.parse(soon.startsAtUtc) - Date.now()) + 1000)
@@ -214,7 +216,7 @@ describe('fault: queue keys lost', () => {
     const delayedAfterRecovery = await h.services.queues.reminders.getDelayed(0, -1)
     const sameAfterRecovery =
       delayedAfterRecovery.length === delayed.length &&
-      delayedAfterRecovery.every((j) => byId.get(j.id as string)?.data.dueAt === j.data.dueAt)
+      delayedAfterRecovery.every((j) => byId.get(j.id as string)?.timestamp === j.timestamp)
 
     console.log(
       `fault queue-loss: hearings=${later.length}+1 pendingReminders=${wanted.length} delayedBefore=${before.delayed} ` +

@@ -88,7 +88,8 @@ async function withReminders(hearings: readonly Hearing[]): Promise<Hearing[]> {
   return hearings.filter((hearing) =>
     expectedJobs(hearing).every((p) => {
       const job = jobs.get(reminderJobId(p))
-      return job !== undefined && job.data.dueAt === p.dueAt && job.data.version === p.version
+      // The id hashes hearing, version, offset and due instant; the data names the first three.
+      return job !== undefined && job.data.h === p.hearingId && job.data.v === p.version
     }),
   )
 }

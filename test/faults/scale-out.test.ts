@@ -1,5 +1,6 @@
 import { DateTime, Duration } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { reminderJobId } from '../../src/queues.js'
 import { bilash, type Harness, startHarness } from '../helpers/harness.js'
 import { type CourtbellProcess, logged, startCourtbell } from '../helpers/process.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
@@ -277,8 +278,7 @@ describe('fault: scale-out, 2 API and 3 worker processes on one prefix', () => {
     const delayed = await h.services.queues.reminders.getDelayed(0, -1)
     const waitingOrActive = await h.services.queues.reminders.getJobs(['waiting', 'active', 'prioritized'])
     const jobsOf = new Map<string, typeof delayed>()
-    for (const job of delayed)
-      jobsOf.set(job.data.hearingId, [...(jobsOf.get(job.data.hearingId) ?? []), job])
+    for (const job of delayed) jobsOf.set(job.data.h, [...(jobsOf.get(job.data.h) ?? []), job])
 
     const wantedOffsets = [...MOVE_OFFSETS, MOVE_SUB_OFFSET].sort()
     const problems: string[] = []
@@ -289,13 +289,22 @@ describe('fault: scale-out, 2 API and 3 worker processes on one prefix', () => {
     let lastWriterMismatch = 0
     for (const final of finals) {
       const jobs = jobsOf.get(final.id) ?? []
+      // A job's id hashes hearing, version, offset and due instant: current jobs have the id the final
+      // hearing gives their offset.
       const current = jobs.filter(
-        (j) => j.data.version === final.version && j.data.dueAt === expectedDueAt(final, j.data.remindBefore),
+        (j) =>
+          j.id ===
+          reminderJobId({
+            hearingId: final.id,
+            version: final.version,
+            remindBefore: j.data.o,
+            dueAt: expectedDueAt(final, j.data.o) as string,
+          }),
       )
       const stale = jobs.length - current.length
       staleJobs += stale
       if (stale > 0) hearingsWithStale++
-      const offsets = current.map((j) => j.data.remindBefore).sort()
+      const offsets = current.map((j) => j.data.o).sort()
       if (JSON.stringify(offsets) !== JSON.stringify(wantedOffsets)) missingSets++
       if (final.version !== 1 + (successes.get(final.id) ?? 0)) versionMismatch++
       const latestAnswer = (answers.get(final.id) ?? []).reduce<HearingView | undefined>(
@@ -307,16 +316,26 @@ describe('fault: scale-out, 2 API and 3 worker processes on one prefix', () => {
       if (JSON.stringify(offsets) !== JSON.stringify(wantedOffsets))
         problems.unshift(
           `${final.id} v${final.version} ${final.startsAtUtc} (no exact latest set): ` +
-            jobs.map((j) => `v${j.data.version}/${j.data.remindBefore}@${j.data.dueAt}`).join(', '),
+            jobs
+              .map(
+                (j) =>
+                  `v${j.data.v}/${j.data.o}@${new Date(j.timestamp + (j.opts.delay ?? 0)).toISOString()}`,
+              )
+              .join(', '),
         )
       else if (stale > 0)
         problems.push(
           `${final.id} v${final.version} ${final.startsAtUtc}: ` +
-            jobs.map((j) => `v${j.data.version}/${j.data.remindBefore}@${j.data.dueAt}`).join(', '),
+            jobs
+              .map(
+                (j) =>
+                  `v${j.data.v}/${j.data.o}@${new Date(j.timestamp + (j.opts.delay ?? 0)).toISOString()}`,
+              )
+              .join(', '),
         )
     }
     const movedIds = new Set(moved.map((m) => m.hearing.id))
-    const runnable = waitingOrActive.filter((j) => j && movedIds.has(j.data.hearingId)).length
+    const runnable = waitingOrActive.filter((j) => j && movedIds.has(j.data.h)).length
     const totalSuccesses = [...successes.values()].reduce((a, b) => a + b, 0)
 
     console.log(

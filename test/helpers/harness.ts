@@ -154,6 +154,22 @@ export async function registerBilash(h: Harness, hearing: Record<string, unknown
   return { kase, hearing: created.json() }
 }
 
+/** The Bilash case, followed by a webhook endpoint at `url` that wants these reminders; the case id. */
+export async function caseWithReminderEndpoint(h: Harness, url: string, remindBefore: readonly string[]) {
+  const headers = await h.auth('staff')
+  const kase = (
+    await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })
+  ).json()
+  const endpoint = await h.app.inject({
+    method: 'POST',
+    url: '/v1/webhook-endpoints',
+    headers,
+    payload: { url, caseIds: [kase.id], remindBefore },
+  })
+  if (endpoint.statusCode !== 201) throw new Error(`endpoint not created: ${endpoint.body}`)
+  return kase.id as string
+}
+
 /** Polls until `check` returns a value (not undefined), or fails after timeoutMs. */
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
