@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
+  LogController,
 } from 'fastify'
 import { auditRoutes, registerAudit } from './audit/audit.js'
 import { registerAuth } from './auth.js'
@@ -38,9 +39,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         : randomUUID(),
     trustProxy: false,
     // One line per request at info is noise; decisions are logged where they are made. Requests: debug.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Long ids reach the schema (and get a 400 problem) instead of the router's bare 414.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     // The router's own errors (a malformed URL) are problems like every other.
     frameworkErrors: (err, _req, reply) => {
       const problem = toProblem(err)
