@@ -66,8 +66,9 @@ export function summary(values: readonly number[]) {
     p50: percentile(values, 50),
     p90: percentile(values, 90),
     p99: percentile(values, 99),
-    max: values.length === 0 ? Number.NaN : Math.max(...values),
-    min: values.length === 0 ? Number.NaN : Math.min(...values),
+    // reduce, not Math.max(...values): large samples would overflow the stack.
+    max: values.length === 0 ? Number.NaN : values.reduce((a, b) => Math.max(a, b)),
+    min: values.length === 0 ? Number.NaN : values.reduce((a, b) => Math.min(a, b)),
   }
 }
 
