@@ -83,11 +83,11 @@ export async function scaleSection(ctx: Ctx) {
     })
     stops.push(worker)
     const isPass = (l: string) => l.includes('"reconciler pass"')
-    const pass = parseLine(await worker.waitForLine(isPass, 120_000 + N * 10, 'the reconciler pass')) ?? {}
+    const passTimeoutMs = 120_000 + N * 10
+    const pass = parseLine(await worker.waitForLine(isPass, passTimeoutMs, 'the reconciler pass')) ?? {}
     const m2 = await ctx.redis.usedMemory()
     const isSteadyPass = (l: string) => isPass(l) && l.includes('"remindersAdded":0')
-    const steady =
-      parseLine(await worker.waitForLine(isSteadyPass, 120_000 + N * 10, 'a pass with every job in place')) ?? {}
+    const steady = parseLine(await worker.waitForLine(isSteadyPass, passTimeoutMs, 'a later pass')) ?? {}
     await worker.stop()
     const delayed = { delayed: (await svc.queues.reminders.getJobCounts('delayed')).delayed ?? 0 }
     const sample = await sampleUsage(svc, ids[0] as string)
