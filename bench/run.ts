@@ -93,7 +93,8 @@ try {
   }
 } finally {
   for (const prefix of ctx.prefixes) await deletePrefix(redis.client, prefix).catch(() => undefined)
-  await redis.destroy()
+  // A cleanup failure must not cost the results: say so and go on to print them.
+  await redis.destroy().catch((err) => ctx.notes.push(`private Redis cleanup failed: ${err}`))
   removeScratch()
 }
 

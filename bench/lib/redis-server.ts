@@ -113,7 +113,8 @@ export async function startPrivateRedis(opts: { hz?: number } = {}): Promise<Pri
         await Promise.race([exited, idleSleep(5000)])
       }
       process.removeListener('exit', killOnExit)
-      rmSync(dir, { recursive: true, force: true })
+      // An AOF rewrite child may outlive the server for a moment and still be writing in the directory.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 })
     },
   }
 }
