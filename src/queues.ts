@@ -12,7 +12,7 @@ export type JobCatalogue = {
   reminders: ReminderJobData
   events: { eventId: string }
   email: { deliveryId: string }
-  webhook: { deliveryId: string }
+  webhook: { deliveryId: string; endpointId: string }
 }
 export type QueueName = keyof JobCatalogue
 export const QUEUE_NAMES: readonly QueueName[] = ['reminders', 'events', 'email', 'webhook']

@@ -12,13 +12,10 @@ import { attemptsLeft } from './attempts.js'
 export function webhookProcessor({ deliveries, endpoints, store, config, log, crashPoint }: Services) {
   const events = createEventCache({ store })
   return async (job: Job<JobCatalogue['webhook']>) => {
-    const delivery = await deliveries.get(job.data.deliveryId)
+    const { delivery, endpoint } = await deliveries.withEndpoint(job.data.deliveryId, job.data.endpointId)
     if (!delivery || isFinished(delivery)) return 'skipped'
     const dlog = log.child({ deliveryId: delivery.id, jobId: job.id })
-    const [endpoint, cached] = await Promise.all([
-      delivery.endpointId ? endpoints.get(delivery.endpointId) : undefined,
-      events.get(delivery.eventId),
-    ])
+    const cached = await events.get(delivery.eventId)
     const at = new Date().toISOString()
     if (!endpoint?.enabled || !cached) {
       const error = !cached

@@ -1,3 +1,4 @@
+import type { EndpointRecord } from '../endpoints/endpoint.schema.js'
 import { notFound } from '../errors.js'
 import type { Store } from '../store.js'
 import { indexMember, timeKey } from '../store.js'
@@ -65,6 +66,16 @@ export function createDeliveryStore({ store }: { store: Store }) {
 
   return {
     get: (id: string) => (id.startsWith('dlv_') ? store.get<Delivery>(id) : Promise.resolve(undefined)),
+
+    /** A webhook delivery and its endpoint, in one read; the endpoint only if it is the one the delivery names. */
+    async withEndpoint(id: string, endpointId: string) {
+      if (!id.startsWith('dlv_')) return { delivery: undefined, endpoint: undefined }
+      const [delivery, endpoint] = (await store.getMany([id, endpointId])) as [
+        Delivery | undefined,
+        EndpointRecord | undefined,
+      ]
+      return { delivery, endpoint: delivery?.endpointId === endpointId ? endpoint : undefined }
+    },
     mustGet,
 
     /**

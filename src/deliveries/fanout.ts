@@ -40,8 +40,11 @@ export async function queueDelivery(
   jobId: string,
 ) {
   if (delivery.channel === 'email') await queues.email.add('email', { deliveryId: delivery.id }, { jobId })
-  else await queues.webhook.add('webhook', { deliveryId: delivery.id }, { jobId })
+  else await queues.webhook.add('webhook', webhookJobData(delivery), { jobId })
 }
+
+/** A webhook job names its endpoint too, so the worker reads delivery and endpoint in one command. */
+const webhookJobData = (d: Delivery) => ({ deliveryId: d.id, endpointId: d.endpointId as string })
 
 export function createFanOut(deps: {
   deliveries: DeliveryStore
@@ -73,11 +76,15 @@ export function createFanOut(deps: {
   async function enqueue(event: EventRecord, recipients: Recipients): Promise<Delivery[]> {
     const all = await record(event, recipients)
     // Re-adding is harmless: an existing job id is ignored, and a finished delivery is skipped by its processor.
-    const jobs = <C extends 'email' | 'webhook'>(channel: C) =>
-      all
-        .filter((d) => d.channel === channel)
-        .map((d) => ({ name: channel, data: { deliveryId: d.id }, opts: { jobId: d.id } }))
-    await Promise.all([queues.email.addBulk(jobs('email')), queues.webhook.addBulk(jobs('webhook'))])
+    const of = (channel: Delivery['channel']) => all.filter((d) => d.channel === channel)
+    await Promise.all([
+      queues.email.addBulk(
+        of('email').map((d) => ({ name: 'email', data: { deliveryId: d.id }, opts: { jobId: d.id } })),
+      ),
+      queues.webhook.addBulk(
+        of('webhook').map((d) => ({ name: 'webhook', data: webhookJobData(d), opts: { jobId: d.id } })),
+      ),
+    ])
     return all
   }
 
