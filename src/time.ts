@@ -148,9 +148,16 @@ export function parseRemindBefore(
   return { ok: true, value: value.toUpperCase() }
 }
 
+const storedDurations = new Map<string, DurationParts>()
+
+/** The parts of a stored (valid) offset; remembered, as planning asks for the same few offsets very often. */
 function mustParseDuration(value: string): DurationParts {
-  const parts = durationParts(value)
-  if (!parts) throw new RangeError(`invalid remindBefore '${value}'`)
+  let parts = storedDurations.get(value)
+  if (parts === undefined) {
+    parts = durationParts(value)
+    if (!parts) throw new RangeError(`invalid remindBefore '${value}'`)
+    if (storedDurations.size < 1000) storedDurations.set(value, parts)
+  }
   return parts
 }
 

@@ -55,21 +55,24 @@ export function createFollowers({
   return {
     recipients,
     /**
-     * The distinct reminder offsets wanted for a hearing: one job each, however many people follow it.
-     * Subscribers' offsets come from the offset index (as many reads as offsets, not as subscribers).
-     * A caller planning many hearings may pass the endpoints it read once.
+     * The distinct reminder offsets wanted for each hearing: one job each, however many people follow it.
+     * Subscribers' offsets come from the offset index (as many reads as offsets, not as subscribers), for all
+     * the hearings in one round trip. A caller planning many hearings may pass the endpoints it read once.
      */
     async offsetsFor(
-      hearing: Hearing,
-      kase: Case,
+      list: readonly { hearing: Hearing; kase: Case }[],
       endpointsNow?: readonly EndpointRecord[],
-    ): Promise<string[]> {
-      const [subs, all] = await Promise.all([
-        subscriptions.offsetsWanted(hearing.id, kase.id),
+    ): Promise<string[][]> {
+      const [wanted, all] = await Promise.all([
+        subscriptions.offsetsWanted(
+          list.map(({ hearing, kase }) => ({ hearingId: hearing.id, caseId: kase.id })),
+        ),
         endpointsNow ?? endpoints.all(),
       ])
-      const eps = all.filter((e) => endpointFollows(e, kase, 'hearing.reminder'))
-      return [...new Set([...subs, ...eps.flatMap((e) => e.remindBefore)])]
+      return list.map(({ kase }, i) => {
+        const eps = all.filter((e) => endpointFollows(e, kase, 'hearing.reminder'))
+        return [...new Set([...(wanted[i] ?? []), ...eps.flatMap((e) => e.remindBefore)])]
+      })
     },
   }
 }

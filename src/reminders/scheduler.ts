@@ -53,16 +53,17 @@ export function createScheduler(deps: {
     endpointsNow: readonly EndpointRecord[],
     now: number,
   ): Promise<Plan[]> {
-    const offsets = await Promise.all(
-      list.map((hearing) => {
-        const kase = cases.get(hearing.caseId)
-        return kase ? followers.offsetsFor(hearing, kase, endpointsNow) : []
-      }),
-    )
-    return list.flatMap((hearing, i) => {
+    // A hearing whose case is gone has no followers, so no reminders.
+    const followed = list.flatMap((hearing) => {
+      const kase = cases.get(hearing.caseId)
+      return kase ? [{ hearing, kase }] : []
+    })
+    const wanted = await followers.offsetsFor(followed, endpointsNow)
+    const offsets = new Map(followed.map(({ hearing }, i) => [hearing.id, wanted[i] ?? []]))
+    return list.flatMap((hearing) => {
       try {
         // Jobs of this version whose moment has passed stay: they may be due and not yet fired.
-        const all = planReminders(hearing, offsets[i] ?? []).map((reminder) => ({
+        const all = planReminders(hearing, offsets.get(hearing.id) ?? []).map((reminder) => ({
           reminder,
           jobId: reminderJobId(reminder),
         }))

@@ -113,9 +113,18 @@ export function createSubscriptionStore({ store }: { store: Store }) {
       await commit(sub, () => null)
     },
 
-    /** The distinct reminder offsets the active subscriptions of a hearing and of its case want. */
-    offsetsWanted(hearingId: string, caseId: string): Promise<string[]> {
-      return redis.sunion(keys.followerOffsets(hearingId), keys.followerOffsets(caseId))
+    /**
+     * The distinct reminder offsets the active subscriptions of each hearing and of its case want, for many
+     * hearings in one round trip (the reconciler asks for a batch at once).
+     */
+    async offsetsWanted(targets: readonly { hearingId: string; caseId: string }[]): Promise<string[][]> {
+      if (targets.length === 0) return []
+      const tx = redis.pipeline()
+      for (const t of targets) tx.sunion(keys.followerOffsets(t.hearingId), keys.followerOffsets(t.caseId))
+      return ((await tx.exec()) ?? []).map(([err, offsets]) => {
+        if (err) throw err
+        return offsets as string[]
+      })
     },
 
     /** Active subscriptions following a hearing: its own and its case's. */

@@ -148,7 +148,8 @@ async function offsetsFromRecords(hearing: Hearing) {
 
 async function plannedOffsets(hearing: Hearing) {
   const kase = cases.find((c) => c.id === hearing.caseId) as Case
-  return (await h.services.followers.offsetsFor(hearing, kase)).sort()
+  const [offsets] = await h.services.followers.offsetsFor([{ hearing, kase }])
+  return (offsets ?? []).sort()
 }
 
 describe('the offset index of subscriptions', () => {
