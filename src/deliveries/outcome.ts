@@ -44,11 +44,11 @@ export async function settleAttempt(args: {
   retryNumber: number
   retryAfterMs?: number | undefined
   retryScheduleMs: readonly number[]
+  /** The delivery's logger: it carries the delivery id already. */
   log: Logger
 }): Promise<Delivery> {
   const { deliveries, delivery, attempt, outcome, log } = args
   const context = {
-    deliveryId: delivery.id,
     channel: delivery.channel,
     eventType: delivery.eventType,
     attempt: delivery.attempts.length + 1,
