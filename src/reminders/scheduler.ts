@@ -243,7 +243,6 @@ export function createScheduler(deps: {
     sync,
     syncMany,
     drifted,
-    syncAll,
     /** Re-plans every hearing yet to begin, of the given cases or of all (after followers changed). */
     async syncUpcoming(caseIds: readonly string[] | null) {
       const from = new Date().toISOString()
