@@ -2,8 +2,8 @@ import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
 import { reminderJobId } from '../src/queues.js'
+import { planReminders } from '../src/reminders/plan.js'
 import { createReconciler } from '../src/reminders/reconciler.js'
-import { reminderDueAt } from '../src/time.js'
 import { caseWithReminderEndpoint, type Harness, startHarness } from './helpers/harness.js'
 
 /**
@@ -42,13 +42,7 @@ async function createHearing(): Promise<Hearing> {
   return (await h.services.hearings.get(res.json().id)) as Hearing
 }
 
-const planOf = (hearing: Hearing) =>
-  OFFSETS.map((remindBefore) => ({
-    hearingId: hearing.id,
-    version: hearing.version,
-    remindBefore,
-    dueAt: reminderDueAt(hearing.startsAtUtc, hearing.timeZone, remindBefore),
-  }))
+const planOf = (hearing: Hearing) => planReminders(hearing, OFFSETS)
 const jobsOf = async (hearing: Hearing) =>
   (await h.services.queues.reminders.getDelayed(0, -1)).filter((j) => j.data.h === hearing.id)
 const knownIds = (hearing: Hearing) => h.redis.hkeys(h.services.store.keys.reminderJobs(hearing.id))

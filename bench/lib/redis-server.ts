@@ -1,22 +1,18 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { Redis } from 'ioredis'
-import { freePort, idleSleep, sleep } from './util.js'
+import { startPrivateRedis as startServer } from '../../test/faults/private-redis.js'
+import { sleep } from './util.js'
 
 /**
- * The bench's own redis-server on a free loopback port and a temporary directory, so that nothing the
- * bench does can touch anybody else's keys, and other sessions' traffic on the shared Redis does not
- * pollute INFO memory. Started with AOF on (appendfsync everysec, no RDB snapshots, noeviction): the
- * settings README.md recommends for production.
+ * The bench's own redis-server (the fault tests' private one, test/faults/private-redis.ts), so that nothing
+ * the bench does can touch anybody else's keys, and other sessions' traffic on the shared Redis does not
+ * pollute INFO memory. AOF with appendfsync everysec, no RDB snapshots, noeviction: the settings README.md
+ * recommends for production. Adds a client, persistence switching and memory readings.
  */
 export type PrivateRedis = {
-  port: number
   url: string
-  dir: string
   version: string
-  args: string[]
+  args: readonly string[]
   client: Redis
   /** CONFIG SET appendonly yes|no, and waits until a triggered AOF rewrite is over. */
   setPersistence(mode: 'aof-everysec' | 'none'): Promise<void>
@@ -28,52 +24,14 @@ export async function startPrivateRedis(opts: { hz?: number } = {}): Promise<Pri
   const which = spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
   if (which.status !== 0) throw new Error('redis-server is not installed (the bench starts a private one)')
   const version = /v=([\d.]+)/.exec(which.stdout)?.[1] ?? which.stdout.trim()
-  const dir = mkdtempSync(join(tmpdir(), 'courtbell-bench-redis-'))
-  const port = await freePort()
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--appendonly',
-    'yes',
+  const server = await startServer([
     '--appendfsync',
     'everysec',
-    '--save',
-    '',
-    '--dir',
-    dir,
-    '--maxmemory-policy',
-    'noeviction',
-    '--daemonize',
-    'no',
     ...(opts.hz ? ['--hz', String(opts.hz)] : []),
-  ]
-  const proc: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  proc.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
-  const killOnExit = () => proc.kill('SIGKILL')
-  process.once('exit', killOnExit)
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 3 })
+  ])
+  const client = new Redis(server.url, { maxRetriesPerRequest: 3 })
   client.on('error', () => undefined)
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    try {
-      await client.connect()
-      await client.ping()
-      break
-    } catch {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited at start: ${stderr}`)
-      if (Date.now() > deadline) {
-        proc.kill('SIGKILL')
-        throw new Error(`redis-server did not answer on ${port} within 10 s`)
-      }
-      client.disconnect()
-      await sleep(50)
-    }
-  }
+  await client.ping()
 
   async function waitForRewrite() {
     const until = Date.now() + 120_000
@@ -86,11 +44,9 @@ export async function startPrivateRedis(opts: { hz?: number } = {}): Promise<Pri
   }
 
   return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    dir,
+    url: server.url,
     version,
-    args,
+    args: server.args,
     client,
     async setPersistence(mode) {
       await waitForRewrite()
@@ -107,14 +63,7 @@ export async function startPrivateRedis(opts: { hz?: number } = {}): Promise<Pri
     },
     async destroy() {
       client.disconnect()
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
-        proc.kill('SIGKILL')
-        await Promise.race([exited, idleSleep(5000)])
-      }
-      process.removeListener('exit', killOnExit)
-      // An AOF rewrite child may outlive the server for a moment and still be writing in the directory.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 })
+      await server.destroy()
     },
   }
 }

@@ -1,21 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import net, { type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+import { sleep } from '../../test/helpers/async.js'
+
+export { freePort, mapConcurrent, sleep } from '../../test/helpers/async.js'
+
 /** A sleep that does not keep the process alive: for the losing side of a Promise.race. */
 export const idleSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
-
-/** A loopback TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 /** Polls `check` until it returns a value, or throws after timeoutMs (every wait in the bench is bounded). */
 export async function waitFor<T>(
@@ -31,25 +24,6 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await sleep(everyMs)
   }
-}
-
-/** Runs fn over items with at most `concurrency` in flight; results in input order. */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const lane = async () => {
-    for (;;) {
-      const i = next++
-      if (i >= items.length) return
-      results[i] = await fn(items[i] as T, i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane))
-  return results
 }
 
 /** Nearest-rank percentile of an unsorted list (p in 0..100); NaN when empty. */

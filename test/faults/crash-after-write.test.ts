@@ -4,9 +4,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventRecord } from '../../src/events/event.js'
+import type { Hearing } from '../../src/hearings/hearing.schema.js'
 import { reminderJobId } from '../../src/queues.js'
-import { reminderDueAt } from '../../src/time.js'
-import { ADMIN_KEY, bilash, eventually, type Harness, REDIS_URL, startHarness } from '../helpers/harness.js'
+import { planReminders } from '../../src/reminders/plan.js'
+import {
+  ADMIN_KEY,
+  caseWithReminderEndpoint,
+  eventually,
+  type Harness,
+  REDIS_URL,
+  startHarness,
+} from '../helpers/harness.js'
 import { type CourtbellProcess, logged, startCourtbell } from '../helpers/process.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
 
@@ -41,15 +49,7 @@ beforeAll(async () => {
   receiver = await startReceiver()
   h = await startHarness({ name: 'fault-crash-write', workers: false })
   dataDir = mkdtempSync(join(tmpdir(), `${h.config.redis.prefix}-proc-`))
-  const headers = await h.auth('staff')
-  caseId = (await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })).json().id
-  const endpoint = await h.app.inject({
-    method: 'POST',
-    url: '/v1/webhook-endpoints',
-    headers,
-    payload: { url: receiver.url, caseIds: [caseId], remindBefore: [...OFFSETS] },
-  })
-  expect(endpoint.statusCode).toBe(201)
+  caseId = await caseWithReminderEndpoint(h, receiver.url, OFFSETS)
 }, 30_000)
 
 afterAll(async () => {
@@ -144,7 +144,7 @@ describe('fault: crash between a hearing write and its scheduling', () => {
     // The write happened; nothing derived from it did.
     const hearings = (
       await h.app.inject({ method: 'GET', url: `/v1/hearings?caseId=${caseId}`, headers: staff })
-    ).json().items as { id: string; startsAtUtc: string; timeZone: string; version: number; status: string }[]
+    ).json().items as Hearing[]
     const hearing = hearings[0]
     expect(hearings).toHaveLength(1)
     const id = (hearing as NonNullable<typeof hearing>).id
@@ -162,15 +162,7 @@ describe('fault: crash between a hearing write and its scheduling', () => {
     )
     await sleep(1500) // and no second one
     const restored = await derived(id)
-    const plan = OFFSETS.map((remindBefore) => {
-      const h_ = hearing as NonNullable<typeof hearing>
-      return reminderJobId({
-        hearingId: id,
-        version: h_.version,
-        remindBefore,
-        dueAt: reminderDueAt(h_.startsAtUtc, h_.timeZone, remindBefore),
-      })
-    })
+    const plan = planReminders(hearing as Hearing, OFFSETS).map(reminderJobId)
 
     console.log(
       `fault crash-after-write: client=${clientSaw} exit=${exit?.signal ?? exit?.code ?? 'still running'} ` +

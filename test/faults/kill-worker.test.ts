@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bilash, eventually, type Harness, startHarness } from '../helpers/harness.js'
+import {
+  bilash,
+  caseWithReminderEndpoint,
+  eventually,
+  type Harness,
+  startHarness,
+} from '../helpers/harness.js'
 import { type CourtbellProcess, logged, startCourtbell } from '../helpers/process.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
 import {
@@ -36,20 +42,7 @@ const workerEnv = () => processEnv(h.config.redis.prefix, { ROLE: 'worker', JOB_
 beforeAll(async () => {
   receiver = await startReceiver()
   h = await startHarness({ name: 'faults-kill', env: { RATE_LIMIT_PER_MINUTE: '10000000' } })
-  const headers = await h.auth('staff')
-  caseId = (await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })).json().id
-  const endpoint = await h.app.inject({
-    method: 'POST',
-    url: '/v1/webhook-endpoints',
-    headers,
-    payload: {
-      url: receiver.url,
-      caseIds: [caseId],
-      eventTypes: ['hearing.reminder'],
-      remindBefore: [OFFSET],
-    },
-  })
-  expect(endpoint.statusCode).toBe(201)
+  caseId = await caseWithReminderEndpoint(h, receiver.url, [OFFSET], ['hearing.reminder'])
 }, 30_000)
 
 afterAll(async () => {

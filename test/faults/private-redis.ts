@@ -13,6 +13,8 @@ export type PrivateRedis = {
   port: number
   url: string
   dir: string
+  /** The redis-server command line. */
+  args: readonly string[]
   readonly running: boolean
   start(): Promise<void>
   /** kill -9 and wait for the process to be gone. */
@@ -88,6 +90,7 @@ export async function startPrivateRedis(extraArgs: readonly string[] = []): Prom
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
+    args,
     get running() {
       return proc !== undefined && proc.exitCode === null && proc.signalCode === null
     },
@@ -124,7 +127,8 @@ export async function startPrivateRedis(extraArgs: readonly string[] = []): Prom
     },
     async destroy() {
       await self.stop()
-      rmSync(dir, { recursive: true, force: true })
+      // An AOF rewrite child may outlive the server for a moment and still be writing in the directory.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 })
     },
   }
   await self.start()

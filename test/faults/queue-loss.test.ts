@@ -1,9 +1,15 @@
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { QUEUE_NAMES, reminderJobId } from '../../src/queues.js'
+import { planReminders } from '../../src/reminders/plan.js'
 import { createReconciler } from '../../src/reminders/reconciler.js'
-import { reminderDueAt } from '../../src/time.js'
-import { bilash, eventually, type Harness, startHarness } from '../helpers/harness.js'
+import {
+  bilash,
+  caseWithReminderEndpoint,
+  eventually,
+  type Harness,
+  startHarness,
+} from '../helpers/harness.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
 
 /**
@@ -22,7 +28,8 @@ let caseId: string
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const almaty = () => DateTime.now().setZone('Asia/Almaty')
 const wall = (dt: DateTime) => dt.startOf('second').toFormat("yyyy-MM-dd'T'HH:mm:ss")
-type Hearing = { id: string; startsAtUtc: string; timeZone: string; version: number }
+
+import type { Hearing } from '../../src/hearings/hearing.schema.js'
 
 beforeAll(async () => {
   ;[reminders, pendingHook, retryHook] = await Promise.all([
@@ -41,15 +48,7 @@ beforeAll(async () => {
       RATE_LIMIT_PER_MINUTE: '1000000',
     },
   })
-  const headers = await h.auth('staff')
-  caseId = (await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })).json().id
-  const endpoint = await h.app.inject({
-    method: 'POST',
-    url: '/v1/webhook-endpoints',
-    headers,
-    payload: { url: reminders.url, caseIds: [caseId], remindBefore: [...OFFSETS] },
-  })
-  expect(endpoint.statusCode).toBe(201)
+  caseId = await caseWithReminderEndpoint(h, reminders.url, OFFSETS)
 }, 30_000)
 
 afterAll(async () => {
@@ -91,13 +90,7 @@ type Delivery = { id: string; status: string; attempts: { statusCode?: number }[
 const getDelivery = async (id: string): Promise<Delivery> =>
   (await h.app.inject({ method: 'GET', url: `/v1/deliveries/${id}`, headers: await staff() })).json()
 
-const planFor = (hearing: Hearing) =>
-  OFFSETS.map((remindBefore) => ({
-    hearingId: hearing.id,
-    version: hearing.version,
-    remindBefore,
-    dueAt: reminderDueAt(hearing.startsAtUtc, hearing.timeZone, remindBefore),
-  }))
+const planFor = (hearing: Hearing) => planReminders(hearing, OFFSETS)
 
 async function idle() {
   await eventually(

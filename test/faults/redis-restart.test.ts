@@ -3,8 +3,9 @@ import type { LightMyRequestResponse } from 'fastify'
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type JobCatalogue, reminderJobId } from '../../src/queues.js'
+import { planReminders } from '../../src/reminders/plan.js'
 import { reminderDueAt } from '../../src/time.js'
-import { bilash, eventually, type Harness, startHarness } from '../helpers/harness.js'
+import { caseWithReminderEndpoint, eventually, type Harness, startHarness } from '../helpers/harness.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
 import { type PrivateRedis, startPrivateRedis } from './private-redis.js'
 
@@ -23,7 +24,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const almaty = () => DateTime.now().setZone('Asia/Almaty')
 const wall = (dt: DateTime) => dt.startOf('second').toFormat("yyyy-MM-dd'T'HH:mm:ss")
 
-type Hearing = { id: string; startsAtUtc: string; timeZone: string; version: number }
+import type { Hearing } from '../../src/hearings/hearing.schema.js'
 
 beforeAll(async () => {
   pr = await startPrivateRedis()
@@ -39,15 +40,7 @@ beforeAll(async () => {
       RATE_LIMIT_PER_MINUTE: '1000000',
     },
   })
-  const headers = await h.auth('staff')
-  caseId = (await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })).json().id
-  const endpoint = await h.app.inject({
-    method: 'POST',
-    url: '/v1/webhook-endpoints',
-    headers,
-    payload: { url: receiver.url, caseIds: [caseId], remindBefore: [...OFFSETS] },
-  })
-  expect(endpoint.statusCode).toBe(201)
+  caseId = await caseWithReminderEndpoint(h, receiver.url, OFFSETS)
 }, 30_000)
 
 afterAll(async () => {
@@ -69,12 +62,7 @@ async function createHearing(startsAt: string, title: string): Promise<LightMyRe
 
 /** The reminder jobs a hearing must have: one per offset whose moment is still ahead. */
 function expectedJobs(hearing: Hearing, now = Date.now()) {
-  return OFFSETS.map((remindBefore) => ({
-    hearingId: hearing.id,
-    version: hearing.version,
-    remindBefore,
-    dueAt: reminderDueAt(hearing.startsAtUtc, hearing.timeZone, remindBefore),
-  })).filter((r) => Date.parse(r.dueAt) > now)
+  return planReminders(hearing, OFFSETS).filter((r) => Date.parse(r.dueAt) > now)
 }
 
 async function delayedJobs(): Promise<Map<string, Job<JobCatalogue['reminders']>>> {

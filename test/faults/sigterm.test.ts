@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bilash, eventually, type Harness, startHarness } from '../helpers/harness.js'
+import { caseWithReminderEndpoint, eventually, type Harness, startHarness } from '../helpers/harness.js'
 import { type CourtbellProcess, logged, startCourtbell } from '../helpers/process.js'
 import {
   almatyWallTime,
@@ -43,20 +43,7 @@ type DeliveryRecord = { id: string; status: string; eventType: string; attempts:
 beforeAll(async () => {
   receiver = await startSlowReceiver(ANSWER_AFTER_MS)
   h = await startHarness({ name: 'faults-sigterm', env: { RATE_LIMIT_PER_MINUTE: '10000000' } })
-  const headers = await h.auth('staff')
-  caseId = (await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })).json().id
-  const endpoint = await h.app.inject({
-    method: 'POST',
-    url: '/v1/webhook-endpoints',
-    headers,
-    payload: {
-      url: receiver.url,
-      caseIds: [caseId],
-      eventTypes: ['hearing.reminder'],
-      remindBefore: ['PT10S'],
-    },
-  })
-  expect(endpoint.statusCode).toBe(201)
+  caseId = await caseWithReminderEndpoint(h, receiver.url, ['PT10S'], ['hearing.reminder'])
 }, 30_000)
 
 afterAll(async () => {

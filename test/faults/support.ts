@@ -1,11 +1,14 @@
 import { mkdtempSync } from 'node:fs'
 import http from 'node:http'
-import net, { type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DateTime } from 'luxon'
+import { sleep } from '../helpers/async.js'
 import { ADMIN_KEY, REDIS_URL } from '../helpers/harness.js'
 import type { CourtbellProcess } from '../helpers/process.js'
+
+export { freePort, mapConcurrent, sleep } from '../helpers/async.js'
 
 /** Shared pieces of the fault tests: process environments, wall times, bounded concurrency, receivers. */
 
@@ -25,39 +28,9 @@ export function processEnv(prefix: string, extra: Record<string, string> = {}): 
   }
 }
 
-/** A TCP port nobody listens on right now (loopback). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
 /** The Almaty wall time (to the second) of the instant `ms`, as staff would type it. */
 export const almatyWallTime = (ms: number) =>
   DateTime.fromMillis(ms).setZone('Asia/Almaty').toFormat("yyyy-MM-dd'T'HH:mm:ss")
-
-/** Runs `fn` over `items` with at most `concurrency` at once; results in input order. */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const lane = async () => {
-    for (;;) {
-      const i = next++
-      if (i >= items.length) return
-      results[i] = await fn(items[i] as T, i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane))
-  return results
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Whether the process is still running. */
 export const running = (p: CourtbellProcess) => p.proc.exitCode === null && p.proc.signalCode === null

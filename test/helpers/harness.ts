@@ -155,7 +155,12 @@ export async function registerBilash(h: Harness, hearing: Record<string, unknown
 }
 
 /** The Bilash case, followed by a webhook endpoint at `url` that wants these reminders; the case id. */
-export async function caseWithReminderEndpoint(h: Harness, url: string, remindBefore: readonly string[]) {
+export async function caseWithReminderEndpoint(
+  h: Harness,
+  url: string,
+  remindBefore: readonly string[],
+  eventTypes?: readonly string[],
+) {
   const headers = await h.auth('staff')
   const kase = (
     await h.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: bilash.case })
@@ -164,7 +169,7 @@ export async function caseWithReminderEndpoint(h: Harness, url: string, remindBe
     method: 'POST',
     url: '/v1/webhook-endpoints',
     headers,
-    payload: { url, caseIds: [kase.id], remindBefore },
+    payload: { url, caseIds: [kase.id], remindBefore, ...(eventTypes ? { eventTypes } : {}) },
   })
   if (endpoint.statusCode !== 201) throw new Error(`endpoint not created: ${endpoint.body}`)
   return kase.id as string
