@@ -11,19 +11,19 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { auditRoutes, registerAudit } from './audit/audit.js'
-import { registerAuth } from './auth.js'
 import { caseRoutes } from './cases/case.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
-import { AppError } from './errors.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
-import { registerIdempotency } from './idempotency.js'
+import { registerIdempotency } from './http/idempotency.js'
+import { problemOf, toProblem } from './http/problem.js'
+import { validatorCompiler } from './http/validation.js'
+import { registerAuth } from './keys/auth.js'
 import { keyRoutes } from './keys/key.routes.js'
-import { problemOf, toProblem } from './problem.js'
+import { AppError } from './platform/errors.js'
 import type { Services } from './services.js'
-import { statsRoutes } from './stats.routes.js'
+import { statsRoutes } from './stats/stats.routes.js'
 import { subscriptionRoutes } from './subscriptions/subscription.routes.js'
-import { validatorCompiler } from './validation.js'
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 

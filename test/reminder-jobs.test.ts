@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
-import { reminderJobId } from '../src/queues.js'
+import { reminderJobId } from '../src/reminders/jobs.js'
 import { planReminders } from '../src/reminders/plan.js'
 import { createReconciler } from '../src/reminders/reconciler.js'
 import { caseWithReminderEndpoint, type Harness, startHarness } from './helpers/harness.js'

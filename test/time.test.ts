@@ -8,7 +8,7 @@ import {
   parseHearingTime,
   parseRemindBefore,
   reminderDueAt,
-} from '../src/time.js'
+} from '../src/platform/time.js'
 
 const NY = 'America/New_York'
 

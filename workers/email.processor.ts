@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq'
 import type { Case } from '../src/cases/case.schema.js'
-import { isFinished, settleAttempt, tooLate } from '../src/deliveries/outcome.js'
+import { isFinished } from '../src/deliveries/delivery.schema.js'
+import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
 import type { Mailer } from '../src/email/mailer.js'
 import { isPermanentMailError } from '../src/email/mailer.js'
 import {
@@ -14,7 +15,7 @@ import {
 } from '../src/email/render.js'
 import type { EventRecord } from '../src/events/event.js'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
-import type { JobCatalogue } from '../src/queues.js'
+import type { JobCatalogue } from '../src/platform/queues.js'
 import type { Services } from '../src/services.js'
 import type { Subscription } from '../src/subscriptions/subscription.schema.js'
 import { attemptsLeft } from './attempts.js'

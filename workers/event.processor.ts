@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq'
 import type { EventRecord } from '../src/events/event.js'
-import type { JobCatalogue } from '../src/queues.js'
+import type { JobCatalogue } from '../src/platform/queues.js'
 import type { Services } from '../src/services.js'
 
 /** Fans a hearing change out to its followers as they are now, then clears it from the outbox. */

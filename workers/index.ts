@@ -1,7 +1,7 @@
 import { type ConnectionOptions, type Job, Worker } from 'bullmq'
 import { RetryLater, retryDelay } from '../src/deliveries/outcome.js'
 import type { Mailer } from '../src/email/mailer.js'
-import { type JobCatalogue, type QueueName, RETENTION } from '../src/queues.js'
+import { type JobCatalogue, type QueueName, RETENTION } from '../src/platform/queues.js'
 import { createReconciler } from '../src/reminders/reconciler.js'
 import type { Services } from '../src/services.js'
 import { emailProcessor } from './email.processor.js'

@@ -9,7 +9,7 @@
 import { Queue } from 'bullmq'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
-import { createKeys } from '../../src/redis-keys.js'
+import { createKeys } from '../../src/platform/redis-keys.js'
 
 const app = Fastify({ logger: false })
 app.get('/hello', async () => ({ hello: 'world' }))

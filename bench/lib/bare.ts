@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type JobsOptions, Queue } from 'bullmq'
-import { RETENTION } from '../../src/queues.js'
+import { RETENTION } from '../../src/platform/queues.js'
 import type { Ctx } from './context.js'
 import { request } from './proc.js'
 import { scratchDir, waitFor } from './util.js'

@@ -1,4 +1,4 @@
-import { timeKey } from '../../src/store.js'
+import { timeKey } from '../../src/platform/store.js'
 import type { Ctx } from '../lib/context.js'
 import { createCase, wallTime } from '../lib/fixtures.js'
 import { type LoadOptions, type LoadResult, load, warm } from '../lib/load.js'

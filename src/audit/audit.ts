@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { ADMIN } from '../auth.js'
-import { badRequest } from '../errors.js'
-import { Instant, Nullable, Page } from '../schema.js'
-import type { Store } from '../store.js'
+import { Instant, Nullable, Page } from '../http/schema.js'
+import { ADMIN } from '../keys/auth.js'
+import { badRequest } from '../platform/errors.js'
+import type { Store } from '../platform/store.js'
 
 export const AuditEntry = Type.Object({
   at: Instant,

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { type Principal, STAFF, STAFF_OR_PARTNER } from '../auth.js'
-import { badRequest, notFound } from '../errors.js'
-import { IdParams, Page } from '../schema.js'
-import { isValidTimeZone } from '../time.js'
+import { IdParams, Page } from '../http/schema.js'
+import { type Principal, STAFF, STAFF_OR_PARTNER } from '../keys/auth.js'
+import { badRequest, notFound } from '../platform/errors.js'
+import { isValidTimeZone } from '../platform/time.js'
 import { Case, CaseCreate, CaseListQuery, CasePatch } from './case.schema.js'
 import type { CaseStore } from './case.store.js'
 

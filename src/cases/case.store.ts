@@ -1,6 +1,6 @@
-import { notFound } from '../errors.js'
-import { newId } from '../ids.js'
-import type { Store } from '../store.js'
+import { notFound } from '../platform/errors.js'
+import { newId } from '../platform/ids.js'
+import type { Store } from '../platform/store.js'
 import type { Case, CaseCreate, CasePatch } from './case.schema.js'
 
 export function createCaseStore({ store }: { store: Store }) {

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Instant, Nullable, PageQuery, StringEnum } from '../schema.js'
+import { Instant, Nullable, PageQuery, StringEnum } from '../http/schema.js'
 
 export const DeliveryStatus = {
   pending: 'pending',
@@ -47,3 +47,7 @@ export const DeliveryListQuery = Type.Object(
   },
   { additionalProperties: false },
 )
+
+/** A delivery that no attempt will change any more. */
+export const isFinished = (d: Delivery) =>
+  d.status === 'succeeded' || d.status === 'failed' || d.status === 'missed'

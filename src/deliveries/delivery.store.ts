@@ -1,9 +1,9 @@
 import type { EndpointRecord } from '../endpoints/endpoint.schema.js'
-import { notFound } from '../errors.js'
-import type { Store } from '../store.js'
-import { indexMember, timeKey } from '../store.js'
+import { notFound } from '../platform/errors.js'
+import type { Store } from '../platform/store.js'
+import { indexMember, timeKey } from '../platform/store.js'
 import type { Attempt, Delivery, DeliveryStatus } from './delivery.schema.js'
-import { isFinished } from './outcome.js'
+import { isFinished } from './delivery.schema.js'
 
 /**
  * A delivery is created whole or not at all: the record, its list indexes, the count by status and the

@@ -1,5 +1,5 @@
 import type { EventRecord } from '../events/event.js'
-import type { Logger } from '../logger.js'
+import type { Logger } from '../platform/logger.js'
 import type { Attempt, Delivery } from './delivery.schema.js'
 import type { DeliveryStore } from './delivery.store.js'
 
@@ -20,9 +20,6 @@ export function tooLate(event: EventRecord, now = Date.now()): boolean {
     now >= Date.parse(event.data.hearing.startsAtUtc)
   )
 }
-
-export const isFinished = (d: Delivery) =>
-  d.status === 'succeeded' || d.status === 'failed' || d.status === 'missed'
 
 /** The delay before retry number `retry` (1-based), from the configured schedule; its last step repeats. */
 export function retryDelay(schedule: readonly number[], retry: number, retryAfterMs?: number): number {

@@ -1,6 +1,6 @@
 import type { Case } from '../cases/case.schema.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
-import { describeDuration, describeHearingTime } from '../time.js'
+import { describeDuration, describeHearingTime } from '../platform/time.js'
 
 /** Pure rendering of every email courtbell sends: a subject, a plain-text part and an HTML part. */
 

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { WEBHOOK_EVENT_TYPES } from '../events/event.js'
-import { Instant, Nullable, StringEnum } from '../schema.js'
+import { Instant, Nullable, StringEnum } from '../http/schema.js'
 import { RemindBefore } from '../subscriptions/subscription.schema.js'
 
 const EventTypeSchema = StringEnum(WEBHOOK_EVENT_TYPES)

@@ -1,4 +1,4 @@
-import type { Store } from '../store.js'
+import type { Store } from '../platform/store.js'
 import { type EventRecord, webhookBody } from './event.js'
 
 export type CachedEvent = { readonly event: EventRecord; readonly webhookBody: string }

@@ -1,6 +1,6 @@
 import type { Case } from '../cases/case.schema.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
-import { newId } from '../ids.js'
+import { newId } from '../platform/ids.js'
 
 export const WEBHOOK_EVENT_TYPES = [
   'hearing.scheduled',

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { isPartner, STAFF, STAFF_OR_PARTNER } from '../auth.js'
 import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
-import { notFound } from '../errors.js'
-import { IdParams, Page } from '../schema.js'
+import { IdParams, Page } from '../http/schema.js'
+import { isPartner, STAFF, STAFF_OR_PARTNER } from '../keys/auth.js'
+import { notFound } from '../platform/errors.js'
 import {
   Hearing,
   HearingCancel,

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../schema.js'
+import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
 export const HearingStatus = { scheduled: 'scheduled', cancelled: 'cancelled', decided: 'decided' } as const
 export type HearingStatus = (typeof HearingStatus)[keyof typeof HearingStatus]

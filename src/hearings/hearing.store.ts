@@ -1,6 +1,6 @@
-import { notFound } from '../errors.js'
 import type { EventRecord } from '../events/event.js'
-import { indexMember, memberId, type Store, timeKey } from '../store.js'
+import { notFound } from '../platform/errors.js'
+import { indexMember, memberId, type Store, timeKey } from '../platform/store.js'
 import type { Hearing, HearingStatus } from './hearing.schema.js'
 
 // KEYS: record, start index, case start index, event record, outbox.

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ADMIN } from '../auth.js'
-import { notFound } from '../errors.js'
-import { IdParams, Page, PageQuery } from '../schema.js'
+import { IdParams, Page, PageQuery } from '../http/schema.js'
+import { notFound } from '../platform/errors.js'
+import { ADMIN } from './auth.js'
 import { ApiKeyCreate, ApiKeyCreated, ApiKeyView } from './key.schema.js'
 import type { KeyStore } from './key.store.js'
 

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Instant, StringEnum } from '../schema.js'
+import { Instant, StringEnum } from '../http/schema.js'
 
 export const Scope = { admin: 'admin', staff: 'staff', partner: 'partner' } as const
 export type Scope = (typeof Scope)[keyof typeof Scope]

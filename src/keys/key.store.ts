@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { newId } from '../ids.js'
-import { countHit } from '../rate-limit.js'
-import type { Store } from '../store.js'
+import { countHit } from '../http/rate-limit.js'
+import { newId } from '../platform/ids.js'
+import type { Store } from '../platform/store.js'
 import type { ApiKeyRecord, ApiKeyView, Scope } from './key.schema.js'
 
 export const ADMIN_KEY_ID = 'key_admin'

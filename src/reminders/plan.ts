@@ -1,5 +1,5 @@
 import type { Hearing } from '../hearings/hearing.schema.js'
-import { reminderDueAt } from '../time.js'
+import { reminderDueAt } from '../platform/time.js'
 
 /** One reminder of one hearing version, at the instant its offset gives (its job id hashes all four). */
 export type PlannedReminder = { hearingId: string; version: number; remindBefore: string; dueAt: string }

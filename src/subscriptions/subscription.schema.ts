@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../schema.js'
+import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
 export const SubscriptionStatus = {
   pending: 'pending',

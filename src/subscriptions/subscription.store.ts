@@ -1,6 +1,6 @@
-import { conflict } from '../errors.js'
-import { newId } from '../ids.js'
-import type { Store } from '../store.js'
+import { conflict } from '../platform/errors.js'
+import { newId } from '../platform/ids.js'
+import type { Store } from '../platform/store.js'
 import { indexedOffsets, WRITE } from './offset-index.js'
 import type { Subscription, SubscriptionStatus } from './subscription.schema.js'
 

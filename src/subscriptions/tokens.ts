@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Store } from '../store.js'
+import type { Store } from '../platform/store.js'
 
 export type TokenPurpose = 'confirm' | 'unsubscribe'
 const CONFIRM_TTL_MS = 7 * 24 * 3600 * 1000

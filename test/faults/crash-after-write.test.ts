@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventRecord } from '../../src/events/event.js'
 import type { Hearing } from '../../src/hearings/hearing.schema.js'
-import { reminderJobId } from '../../src/queues.js'
+import { reminderJobId } from '../../src/reminders/jobs.js'
 import { planReminders } from '../../src/reminders/plan.js'
 import {
   ADMIN_KEY,

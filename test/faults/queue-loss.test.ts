@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { QUEUE_NAMES, reminderJobId } from '../../src/queues.js'
+import { QUEUE_NAMES } from '../../src/platform/queues.js'
+import { reminderJobId } from '../../src/reminders/jobs.js'
 import { planReminders } from '../../src/reminders/plan.js'
 import { createReconciler } from '../../src/reminders/reconciler.js'
 import {

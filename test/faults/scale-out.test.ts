@@ -1,6 +1,6 @@
 import { DateTime, Duration } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { reminderJobId } from '../../src/queues.js'
+import { reminderJobId } from '../../src/reminders/jobs.js'
 import { bilash, type Harness, startHarness } from '../helpers/harness.js'
 import { type CourtbellProcess, logged, startCourtbell } from '../helpers/process.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'

@@ -85,7 +85,7 @@ describe('held in Redis: two replicas on the same prefix share the limit', () =>
     await a?.close()
     await b?.close()
     if (a) {
-      const { connectForApi } = await import('../../src/redis.js')
+      const { connectForApi } = await import('../../src/platform/redis.js')
       const redis = connectForApi(a.config.redis.url)
       redis.on('error', () => undefined)
       await redis.connect()

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
-import type { Redis } from '../../src/redis.js'
+import type { Redis } from '../../src/platform/redis.js'
 import { type Harness, startHarness } from '../helpers/harness.js'
 
 /** Shared helpers of the security suite (test/security/*). */

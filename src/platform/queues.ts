@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto'
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq'
 import type { Logger } from './logger.js'
-import type { PlannedReminder } from './reminders/plan.js'
 
 /**
  * The job catalogue: each queue's name and payload. Payloads hold ids, never documents; the store is the truth.
@@ -75,28 +73,4 @@ export function createQueues(
 
 export async function closeQueues(queues: Queues) {
   await Promise.all(Object.values(queues).map((q) => q.close()))
-}
-
-/**
- * 'r' and 90 bits of a hash of (hearing, version, offset, due instant): the same reminder always gets the
- * same id, and a hearing whose instant moved (a tz-database update keeps the version) gets new ones. BullMQ
- * job ids must not contain ':' nor be all digits; base64url has no ':' and the 'r' is never a digit.
- */
-export function reminderJobId(p: PlannedReminder): string {
-  const parts = [p.hearingId, String(p.version), p.remindBefore, String(Date.parse(p.dueAt))]
-  return `r${createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 15)}`
-}
-
-/**
- * The delayed job of a planned reminder, due at its moment counted from `now`. BullMQ fires it at
- * timestamp + delay, and takes the timestamp itself when it builds the job: take `now` just before adding.
- * (Passing `timestamp: now` would make that exact, but no per-job option beyond id and delay fits in a
- * listpack.)
- */
-export function reminderJob(p: PlannedReminder, now = Date.now(), jobId = reminderJobId(p)) {
-  return {
-    name: 'reminders' as const,
-    data: { h: p.hearingId, v: p.version, o: p.remindBefore } satisfies ReminderJobData,
-    opts: { jobId, delay: Math.max(0, Date.parse(p.dueAt) - now) },
-  }
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { forbidden, unauthorized } from './errors.js'
-import type { ApiKeyRecord, Scope } from './keys/key.schema.js'
-import type { KeyStore } from './keys/key.store.js'
-import { mustBeWithin } from './rate-limit.js'
+import { mustBeWithin } from '../http/rate-limit.js'
+import { forbidden, unauthorized } from '../platform/errors.js'
+import type { ApiKeyRecord, Scope } from './key.schema.js'
+import type { KeyStore } from './key.store.js'
 
 export type Principal = Pick<ApiKeyRecord, 'id' | 'name' | 'scope'>
 /** Who may call a route: a list of scopes (admin is always allowed), 'optional' (anyone; a key if given must be valid) or 'public'. */

@@ -1,5 +1,5 @@
-import { tooManyRequests } from './errors.js'
-import type { Store } from './store.js'
+import { tooManyRequests } from '../platform/errors.js'
+import type { Store } from '../platform/store.js'
 
 /**
  * Lua that counts a hit on KEYS[k] and starts its window (ARGV[a] ms) on the first one; it leaves `count` and

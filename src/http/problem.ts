@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify'
-import { AppError, type FieldError } from './errors.js'
-import { isRedisUnavailable } from './redis.js'
+import { AppError, type FieldError } from '../platform/errors.js'
+import { isRedisUnavailable } from '../platform/redis.js'
 
 export type Problem = {
   type: string

@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js'
+import type { Config } from '../../config/index.js'
 import type { Logger } from './logger.js'
 import type { Redis } from './redis.js'
 

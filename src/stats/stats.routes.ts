@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { Job } from 'bullmq'
-import { STAFF } from './auth.js'
-import type { DeliveryStore } from './deliveries/delivery.store.js'
-import type { Queues } from './queues.js'
-import { Nullable } from './schema.js'
-import type { Store } from './store.js'
+import type { DeliveryStore } from '../deliveries/delivery.store.js'
+import { Nullable } from '../http/schema.js'
+import { STAFF } from '../keys/auth.js'
+import type { Queues } from '../platform/queues.js'
+import type { Store } from '../platform/store.js'
 
 const Stats = Type.Object({
   deliveries: Type.Object({

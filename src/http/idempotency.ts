@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { AppError, badRequest } from './errors.js'
-import type { Store } from './store.js'
+import { AppError, badRequest } from '../platform/errors.js'
+import type { Store } from '../platform/store.js'
 
 const TTL_SECONDS = 24 * 3600
 const HEADER = 'idempotency-key'
