@@ -3,6 +3,7 @@ import { createCaseStore } from './cases/case.store.js'
 import { createDeliveryStore } from './deliveries/delivery.store.js'
 import { createFanOut } from './deliveries/fanout.js'
 import { createEndpointStore } from './endpoints/endpoint.store.js'
+import { hearingKind } from './hearings/hearing.dated.js'
 import { createHearingService } from './hearings/hearing.service.js'
 import { createHearingStore } from './hearings/hearing.store.js'
 import { createRateLimiter } from './http/rate-limit.js'
@@ -13,6 +14,7 @@ import type { Queues } from './platform/queues.js'
 import type { Redis } from './platform/redis.js'
 import { createKeys } from './platform/redis-keys.js'
 import { createStore } from './platform/store.js'
+import { createDatedKinds } from './reminders/dated-item.js'
 import { createReminderFiring } from './reminders/fire.js'
 import { createFollowers } from './reminders/followers.js'
 import { createScheduler } from './reminders/scheduler.js'
@@ -39,8 +41,10 @@ export async function createServices({
   const endpoints = createEndpointStore({ store })
   const deliveries = createDeliveryStore({ store })
   const keys = createKeyStore({ store })
-  const followers = createFollowers({ subscriptions, endpoints })
-  const scheduler = createScheduler({ store, hearings, endpoints, followers, queues, log })
+  // The kinds of dated item that have reminders; each brings its store, its schema and its followers rule.
+  const kinds = createDatedKinds(store, [hearingKind({ hearings, config, log })])
+  const followers = createFollowers({ subscriptions, endpoints, emailed: kinds.emailed })
+  const scheduler = createScheduler({ store, kinds, endpoints, followers, queues, log })
   const fanOut = createFanOut({ deliveries, followers, queues })
   const tokens = createTokens(await loadTokenSecret(store))
   const rateLimit = createRateLimiter(store)
@@ -57,11 +61,12 @@ export async function createServices({
     deliveries,
     keys,
     followers,
+    kinds,
     scheduler,
     fanOut,
     tokens,
     rateLimit,
-    fireReminder: createReminderFiring({ store, followers, fanOut, log }),
+    fireReminder: createReminderFiring({ store, kinds, followers, fanOut, log }),
     crashPoint,
     hearingService: createHearingService({ hearings, cases, scheduler, queues, config, log, crashPoint }),
     subscriptionService: createSubscriptionService({
