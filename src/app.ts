@@ -102,7 +102,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     }),
   })
   // Security headers on everything (the HTML pages and /docs above all); no CORS plugin, so no cross-origin reads.
-  await app.register(helmet, { global: true })
+  // HSTS and upgrade-insecure-requests only make sense where the service is reached over https: sent over
+  // plain http (a laptop), they make browsers refuse http://127.0.0.1 for a year.
+  const https = config.http.publicBaseUrl.startsWith('https:')
+  await app.register(helmet, {
+    global: true,
+    strictTransportSecurity: https,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+  })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
   app.get(
     '/openapi.json',
