@@ -110,7 +110,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     strictTransportSecurity: https,
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (csp) => (https ? csp : csp.replace(/\s*upgrade-insecure-requests;?/, '')),
+  })
   app.get(
     '/openapi.json',
     { schema: { tags: ['operations'], description: 'This document (OpenAPI 3.1)' } },
