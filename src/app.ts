@@ -15,6 +15,7 @@ import { caseRoutes } from './cases/case.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
+import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js'
 import { registerIdempotency } from './http/idempotency.js'
 import { problemOf, toProblem } from './http/problem.js'
 import { validatorCompiler } from './http/validation.js'
@@ -43,6 +44,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // Long ids reach the schema (and get a 400 problem) instead of the router's bare 414.
     routerOptions: { maxParamLength: 1000 },
     // The router's own errors (a malformed URL) are problems like every other.
+    clientErrorHandler,
     frameworkErrors: (err, _req, reply) => {
       const problem = toProblem(err)
       ;(reply as FastifyReply).code(problem.status).type('application/problem+json').send(problem)
@@ -52,6 +54,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   // JSON only: a text/plain body is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
+  registerJsonBody(app)
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
@@ -62,7 +65,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     const problem = toProblem(err)
     if (problem.status >= 500) req.log.error({ err }, 'request failed')
     if (err instanceof AppError && err.headers) reply.headers(err.headers)
-    return reply.code(problem.status).type('application/problem+json').send(problem)
+    // Plain JSON, not the route's schema for this status (a page's 400 is HTML, which a problem is not).
+    return reply
+      .code(problem.status)
+      .type('application/problem+json')
+      .serializer(JSON.stringify)
+      .send(problem)
   })
   app.setNotFoundHandler((req, reply) =>
     reply

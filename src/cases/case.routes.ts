@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams, Page } from '../http/schema.js'
 import { type Principal, STAFF, STAFF_OR_PARTNER } from '../keys/auth.js'
-import { badRequest, notFound } from '../platform/errors.js'
-import { isValidTimeZone } from '../platform/time.js'
+import { invalidField, notFound } from '../platform/errors.js'
+import { isValidTimeZone, unknownTimeZone } from '../platform/time.js'
 import { Case, CaseCreate, CaseListQuery, CasePatch } from './case.schema.js'
 import type { CaseStore } from './case.store.js'
 
@@ -15,10 +15,7 @@ export function visibleTo(principal: Principal | null, found: Case | undefined):
 }
 
 function checkTimeZone(zone: string | undefined) {
-  if (zone !== undefined && !isValidTimeZone(zone))
-    throw badRequest(`"${zone}" is not an IANA time zone`, [
-      { path: '/timeZone', message: 'unknown time zone' },
-    ])
+  if (zone !== undefined && !isValidTimeZone(zone)) throw invalidField('/timeZone', unknownTimeZone(zone))
 }
 
 export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async (app, { cases }) => {

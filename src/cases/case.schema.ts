@@ -13,7 +13,9 @@ export const CaseCreate = Type.Object(
     timeZone: TimeZoneName,
     caseNumber: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
     jurisdiction: Type.Optional(
-      Nullable(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })),
+      Nullable(
+        Type.String({ pattern: '^[A-Z]{2}$', description: 'An ISO 3166-1 alpha-2 country code, e.g. KZ' }),
+      ),
     ),
     description: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
     tags: Type.Optional(Type.Array(Tag, { maxItems: 50, uniqueItems: true })),

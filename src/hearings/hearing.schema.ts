@@ -7,7 +7,7 @@ export type HearingStatus = (typeof HearingStatus)[keyof typeof HearingStatus]
 const LocalStartsAt = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)?$',
   description:
-    'Local wall time without offset (YYYY-MM-DDTHH:mm[:ss]) or a date alone for an all-day hearing',
+    'Local time without offset, e.g. 2026-12-14T10:00 (seconds optional), or a date alone (2026-12-14) when the time is not announced',
 })
 
 export const HearingCreate = Type.Object(
