@@ -17,6 +17,7 @@ import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
 import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js'
 import { registerIdempotency } from './http/idempotency.js'
+import { documentRoute, nameSchemas } from './http/openapi.js'
 import { problemOf, toProblem } from './http/problem.js'
 import { validatorCompiler } from './http/validation.js'
 import { registerAuth } from './keys/auth.js'
@@ -25,6 +26,7 @@ import { AppError } from './platform/errors.js'
 import type { Services } from './services.js'
 import { statsRoutes } from './stats/stats.routes.js'
 import { subscriptionRoutes } from './subscriptions/subscription.routes.js'
+import { webhookDocs } from './webhooks/webhook.docs.js'
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 
@@ -93,23 +95,28 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }],
     },
-    // /docs is served by swagger-ui, whose routes hide themselves; list the page like every other route.
-    transformObject: (doc) => ({
-      ...('openapiObject' in doc ? doc.openapiObject : {}),
-      paths: {
-        ...('openapiObject' in doc ? doc.openapiObject.paths : {}),
-        '/docs': {
-          get: {
-            tags: ['operations'],
-            description: 'This API, browsable',
-            security: [],
-            responses: { 200: { description: 'An HTML page' } },
+    transform: documentRoute,
+    // Named schemas in components; the webhooks courtbell sends; and /docs, which swagger-ui hides.
+    transformObject: (doc) => {
+      const spec = 'openapiObject' in doc ? doc.openapiObject : {}
+      return nameSchemas({
+        ...spec,
+        paths: {
+          ...spec.paths,
+          '/docs': {
+            get: {
+              tags: ['operations'],
+              summary: 'Browse this API',
+              description: 'This document as a browsable page (Swagger UI).',
+              security: [],
+              responses: { 200: { description: 'An HTML page' } },
+            },
           },
         },
-      },
-    }),
+        webhooks: webhookDocs(),
+      })
+    },
   })
-  // Security headers on everything (the HTML pages and /docs above all); no CORS plugin, so no cross-origin reads.
   // HSTS and upgrade-insecure-requests only make sense where the service is reached over https: sent over
   // plain http (a laptop), they make browsers refuse http://127.0.0.1 for a year.
   const https = config.http.publicBaseUrl.startsWith('https:')
@@ -125,18 +132,37 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   })
   app.get(
     '/openapi.json',
-    { schema: { tags: ['operations'], description: 'This document (OpenAPI 3.1)' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'This document',
+        description: 'The OpenAPI 3.1 description of this API, generated from the route schemas.',
+      },
+    },
     async () => app.swagger(),
   )
 
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], description: '200 while the process lives' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness',
+        description:
+          'Answers 200 while the process lives (for a process manager or a container health check).',
+      },
+    },
     async () => ({ status: 'ok' }),
   )
   app.get(
     '/readyz',
-    { schema: { tags: ['operations'], description: '200 only when Redis answers' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness',
+        description: 'Answers 200 only when Redis answers, 503 otherwise (for a load balancer).',
+      },
+    },
     async (_req, reply) => {
       try {
         await services.store.redis.ping()

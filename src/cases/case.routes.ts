@@ -21,7 +21,17 @@ function checkTimeZone(zone: string | undefined) {
 export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async (app, { cases }) => {
   app.post(
     '/v1/cases',
-    { config: { access: STAFF }, schema: { tags: ['cases'], body: CaseCreate, response: { 201: Case } } },
+    {
+      config: { access: STAFF },
+      schema: {
+        tags: ['cases'],
+        summary: 'Register a case',
+        description:
+          'Creates a case: the court, its IANA time zone (hearings default to it), optional tags and visibility. `internal` cases are never shown to partner keys. Staff only.',
+        body: CaseCreate,
+        response: { 201: Case },
+      },
+    },
     async (req, reply) => {
       checkTimeZone(req.body.timeZone)
       return reply.code(201).send(await cases.create(req.body))
@@ -32,7 +42,13 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async
     '/v1/cases',
     {
       config: { access: STAFF_OR_PARTNER },
-      schema: { tags: ['cases'], querystring: CaseListQuery, response: { 200: Page(Case) } },
+      schema: {
+        tags: ['cases'],
+        summary: 'List cases',
+        description: 'Cases, newest first, optionally with one tag. A partner key sees public cases only.',
+        querystring: CaseListQuery,
+        response: { 200: Page(Case) },
+      },
     },
     async (req) =>
       cases.list({
@@ -47,7 +63,13 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async
     '/v1/cases/:id',
     {
       config: { access: STAFF_OR_PARTNER },
-      schema: { tags: ['cases'], params: IdParams, response: { 200: Case } },
+      schema: {
+        tags: ['cases'],
+        summary: 'Get a case',
+        description: 'One case. An internal case does not exist for a partner key (404).',
+        params: IdParams,
+        response: { 200: Case },
+      },
     },
     async (req) => {
       const found = await cases.get(req.params.id)
@@ -60,7 +82,14 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async
     '/v1/cases/:id',
     {
       config: { access: STAFF },
-      schema: { tags: ['cases'], params: IdParams, body: CasePatch, response: { 200: Case } },
+      schema: {
+        tags: ['cases'],
+        summary: 'Change a case',
+        description: 'Changes the fields given; the others stay. Staff only.',
+        params: IdParams,
+        body: CasePatch,
+        response: { 200: Case },
+      },
     },
     async (req) => {
       checkTimeZone(req.body.timeZone)

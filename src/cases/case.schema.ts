@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
 export const Visibility = { public: 'public', internal: 'internal' } as const
@@ -41,6 +42,7 @@ export const Case = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Case, 'Case', 'A case: the matter before a court that hearings belong to')
 export type Case = Static<typeof Case>
 
 export const CaseListQuery = Type.Object(

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
 export const HearingStatus = { scheduled: 'scheduled', cancelled: 'cancelled', decided: 'decided' } as const
@@ -53,6 +54,7 @@ export const Hearing = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Hearing, 'Hearing', 'A hearing: a moment in court, in local time and zone, with its status')
 export type Hearing = Static<typeof Hearing>
 
 export const HearingListQuery = Type.Object(
