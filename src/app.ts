@@ -15,7 +15,9 @@ import { caseRoutes } from './cases/case.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
+import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js'
 import { registerIdempotency } from './http/idempotency.js'
+import { documentRoute, nameSchemas } from './http/openapi.js'
 import { problemOf, toProblem } from './http/problem.js'
 import { validatorCompiler } from './http/validation.js'
 import { registerAuth } from './keys/auth.js'
@@ -24,6 +26,7 @@ import { AppError } from './platform/errors.js'
 import type { Services } from './services.js'
 import { statsRoutes } from './stats/stats.routes.js'
 import { subscriptionRoutes } from './subscriptions/subscription.routes.js'
+import { webhookDocs } from './webhooks/webhook.docs.js'
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 
@@ -43,6 +46,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // Long ids reach the schema (and get a 400 problem) instead of the router's bare 414.
     routerOptions: { maxParamLength: 1000 },
     // The router's own errors (a malformed URL) are problems like every other.
+    clientErrorHandler,
     frameworkErrors: (err, _req, reply) => {
       const problem = toProblem(err)
       ;(reply as FastifyReply).code(problem.status).type('application/problem+json').send(problem)
@@ -52,6 +56,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   // JSON only: a text/plain body is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
+  registerJsonBody(app)
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
@@ -62,7 +67,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     const problem = toProblem(err)
     if (problem.status >= 500) req.log.error({ err }, 'request failed')
     if (err instanceof AppError && err.headers) reply.headers(err.headers)
-    return reply.code(problem.status).type('application/problem+json').send(problem)
+    // Plain JSON, not the route's schema for this status (a page's 400 is HTML, which a problem is not).
+    return reply
+      .code(problem.status)
+      .type('application/problem+json')
+      .serializer(JSON.stringify)
+      .send(problem)
   })
   app.setNotFoundHandler((req, reply) =>
     reply
@@ -85,39 +95,74 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }],
     },
-    // /docs is served by swagger-ui, whose routes hide themselves; list the page like every other route.
-    transformObject: (doc) => ({
-      ...('openapiObject' in doc ? doc.openapiObject : {}),
-      paths: {
-        ...('openapiObject' in doc ? doc.openapiObject.paths : {}),
-        '/docs': {
-          get: {
-            tags: ['operations'],
-            description: 'This API, browsable',
-            security: [],
-            responses: { 200: { description: 'An HTML page' } },
+    transform: documentRoute,
+    // Named schemas in components; the webhooks courtbell sends; and /docs, which swagger-ui hides.
+    transformObject: (doc) => {
+      const spec = 'openapiObject' in doc ? doc.openapiObject : {}
+      return nameSchemas({
+        ...spec,
+        paths: {
+          ...spec.paths,
+          '/docs': {
+            get: {
+              tags: ['operations'],
+              summary: 'Browse this API',
+              description: 'This document as a browsable page (Swagger UI).',
+              security: [],
+              responses: { 200: { description: 'An HTML page' } },
+            },
           },
         },
-      },
-    }),
+        webhooks: webhookDocs(),
+      })
+    },
   })
-  // Security headers on everything (the HTML pages and /docs above all); no CORS plugin, so no cross-origin reads.
-  await app.register(helmet, { global: true })
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  // HSTS and upgrade-insecure-requests only make sense where the service is reached over https: sent over
+  // plain http (a laptop), they make browsers refuse http://127.0.0.1 for a year.
+  const https = config.http.publicBaseUrl.startsWith('https:')
+  await app.register(helmet, {
+    global: true,
+    strictTransportSecurity: https,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+  })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (csp) => (https ? csp : csp.replace(/\s*upgrade-insecure-requests;?/, '')),
+  })
   app.get(
     '/openapi.json',
-    { schema: { tags: ['operations'], description: 'This document (OpenAPI 3.1)' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'This document',
+        description: 'The OpenAPI 3.1 description of this API, generated from the route schemas.',
+      },
+    },
     async () => app.swagger(),
   )
 
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], description: '200 while the process lives' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness',
+        description:
+          'Answers 200 while the process lives (for a process manager or a container health check).',
+      },
+    },
     async () => ({ status: 'ok' }),
   )
   app.get(
     '/readyz',
-    { schema: { tags: ['operations'], description: '200 only when Redis answers' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness',
+        description: 'Answers 200 only when Redis answers, 503 otherwise (for a load balancer).',
+      },
+    },
     async (_req, reply) => {
       try {
         await services.store.redis.ping()

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
 export const Visibility = { public: 'public', internal: 'internal' } as const
@@ -13,7 +14,9 @@ export const CaseCreate = Type.Object(
     timeZone: TimeZoneName,
     caseNumber: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
     jurisdiction: Type.Optional(
-      Nullable(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })),
+      Nullable(
+        Type.String({ pattern: '^[A-Z]{2}$', description: 'An ISO 3166-1 alpha-2 country code, e.g. KZ' }),
+      ),
     ),
     description: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
     tags: Type.Optional(Type.Array(Tag, { maxItems: 50, uniqueItems: true })),
@@ -39,6 +42,7 @@ export const Case = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Case, 'Case', 'A case: the matter before a court that hearings belong to')
 export type Case = Static<typeof Case>
 
 export const CaseListQuery = Type.Object(

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
 export const HearingStatus = { scheduled: 'scheduled', cancelled: 'cancelled', decided: 'decided' } as const
@@ -7,7 +8,7 @@ export type HearingStatus = (typeof HearingStatus)[keyof typeof HearingStatus]
 const LocalStartsAt = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)?$',
   description:
-    'Local wall time without offset (YYYY-MM-DDTHH:mm[:ss]) or a date alone for an all-day hearing',
+    'Local time without offset, e.g. 2026-12-14T10:00 (seconds optional), or a date alone (2026-12-14) when the time is not announced',
 })
 
 export const HearingCreate = Type.Object(
@@ -53,6 +54,7 @@ export const Hearing = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Hearing, 'Hearing', 'A hearing: a moment in court, in local time and zone, with its status')
 export type Hearing = Static<typeof Hearing>
 
 export const HearingListQuery = Type.Object(

@@ -3,7 +3,7 @@ import type { Case } from '../cases/case.schema.js'
 import type { CaseStore } from '../cases/case.store.js'
 import { type EventRecord, hearingEvent } from '../events/event.js'
 import type { CrashPoint } from '../platform/crash-point.js'
-import { AppError, badRequest, conflict } from '../platform/errors.js'
+import { AppError, conflict, invalidField } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
@@ -29,7 +29,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
     const parsed = parseHearingTime(startsAt, timeZone, config.reminders.courtDayStart)
     if (!isTimeProblem(parsed)) return parsed
     const path = parsed.reason === 'zone' ? '/timeZone' : '/startsAt'
-    throw badRequest(parsed.message, [{ path, message: parsed.message }])
+    throw invalidField(path, parsed.message)
   }
 
   /**

@@ -6,6 +6,9 @@ export type TimeProblem = { reason: 'format' | 'zone' | 'gap'; message: string }
 const MINUTE_MS = 60_000
 const DAY_MS = 86_400_000
 
+/** How a hearing's time is written, in words (error messages never show a regular expression). */
+export const LOCAL_TIME_EXAMPLE =
+  'local time without offset, e.g. 2026-12-14T10:00, or a date alone (2026-12-14) when the time is not announced'
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/
 const CLOCK_TIME = /^(\d{2}):(\d{2})$/
 // Whole numbers only: no years or months (their length varies), no fractions.
@@ -70,17 +73,21 @@ export function isValidTimeZone(zone: string): boolean {
   return valid
 }
 
+/** The one wording for a zone that is not in the tz database, wherever a zone is given. */
+export const unknownTimeZone = (zone: string) =>
+  `unknown time zone "${zone}": expected an IANA zone name such as Asia/Almaty`
+
 export function parseHearingTime(
   startsAt: string,
   timeZone: string,
   courtDayStart: string,
 ): ParsedHearingTime | TimeProblem {
-  if (!isValidTimeZone(timeZone)) return { reason: 'zone', message: `unknown time zone '${timeZone}'` }
+  if (!isValidTimeZone(timeZone)) return { reason: 'zone', message: unknownTimeZone(timeZone) }
   const m = LOCAL_TIME.exec(startsAt)
   if (!m) {
     return {
       reason: 'format',
-      message: `'${startsAt}' is not YYYY-MM-DD, YYYY-MM-DDTHH:mm or YYYY-MM-DDTHH:mm:ss`,
+      message: `"${startsAt}" is not a ${LOCAL_TIME_EXAMPLE}`,
     }
   }
   const allDay = m[4] === undefined

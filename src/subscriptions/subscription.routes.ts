@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
+import { problemResponses } from '../http/openapi.js'
 import { IdParams, Page } from '../http/schema.js'
 import { STAFF } from '../keys/auth.js'
 import { forbidden, notFound } from '../platform/errors.js'
@@ -18,7 +19,7 @@ type Options = {
 }
 
 const created = { 200: Subscription, 201: Subscription, 202: Subscription }
-const html = { type: 'string', description: 'An HTML page' } as const
+const html = { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } }
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
   app,
@@ -35,10 +36,11 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     config: { access: 'optional' as const },
     schema: {
       tags: ['subscriptions'],
-      description: `With a staff key: 201 active (200 when the email already follows this ${tag}). Without a key: 202 pending, and a confirmation email.`,
+      summary: `Subscribe an email to a ${tag}`,
+      description: `${tag === 'case' ? 'Covers every hearing of the case, present and future. ' : ''}With a staff key: 201 active (200 when the email already follows this ${tag}). Without a key: 202 pending, and a confirmation email.`,
       params: IdParams,
       body: SubscriptionCreate,
-      response: created,
+      response: { ...created, ...problemResponses(403) },
     },
   })
 
@@ -74,6 +76,8 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       config: { access: STAFF },
       schema: {
         tags: ['subscriptions'],
+        summary: 'List subscriptions',
+        description: 'Subscriptions of a hearing, a case or an email address. Staff only.',
         querystring: SubscriptionListQuery,
         response: { 200: Page(Subscription) },
       },
@@ -85,7 +89,13 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     '/v1/subscriptions/:id',
     {
       config: { access: STAFF },
-      schema: { tags: ['subscriptions'], params: IdParams, response: { 204: { type: 'null' } } },
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Delete a subscription',
+        description: 'The address gets nothing more from this subscription. Staff only.',
+        params: IdParams,
+        response: { 204: { type: 'null' } },
+      },
     },
     async (req, reply) => {
       const sub = await subscriptions.get(req.params.id)
@@ -95,11 +105,23 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     },
   )
 
-  const pageSchema = { tags: ['pages'], querystring: TokenQuery, response: { 200: html, 400: html } }
+  const pageSchema = (summary: string, description: string) => ({
+    tags: ['pages'],
+    summary,
+    description,
+    querystring: TokenQuery,
+    response: { 200: html, 400: html },
+  })
 
   app.get(
     '/subscriptions/confirm',
-    { config: { access: 'public' }, schema: pageSchema },
+    {
+      config: { access: 'public' },
+      schema: pageSchema(
+        'Confirm a subscription',
+        'The link in a confirmation email: activates the pending subscription and answers with an HTML page.',
+      ),
+    },
     async (req, reply) => {
       const sub = await service.confirm(req.query.token)
       reply.type('text/html; charset=utf-8')
@@ -107,7 +129,11 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     },
   )
 
-  app.get('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
+  const unsubscribeSchema = pageSchema(
+    'Unsubscribe',
+    'The link in every email: GET shows a page with a button; POST (the button, or RFC 8058 one-click from a mail client) ends the subscription.',
+  )
+  app.get('/unsubscribe', { config: { access: 'public' }, schema: unsubscribeSchema }, async (req, reply) => {
     const sub = await service.peekUnsubscribe(req.query.token)
     reply.type('text/html; charset=utf-8')
     if (!sub) return reply.code(400).send(invalidLinkPage())
@@ -115,9 +141,13 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     return unsubscribeFormPage(sub.email, `/unsubscribe?token=${encodeURIComponent(req.query.token)}`)
   })
 
-  app.post('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
-    const sub = await service.unsubscribe(req.query.token)
-    reply.type('text/html; charset=utf-8')
-    return sub ? unsubscribedPage(sub.email) : reply.code(400).send(invalidLinkPage())
-  })
+  app.post(
+    '/unsubscribe',
+    { config: { access: 'public' }, schema: unsubscribeSchema },
+    async (req, reply) => {
+      const sub = await service.unsubscribe(req.query.token)
+      reply.type('text/html; charset=utf-8')
+      return sub ? unsubscribedPage(sub.email) : reply.code(400).send(invalidLinkPage())
+    },
+  )
 }

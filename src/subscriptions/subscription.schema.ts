@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
 export const SubscriptionStatus = {
@@ -42,6 +43,7 @@ export const Subscription = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Subscription, 'Subscription', 'An email address following a hearing or a whole case')
 export type Subscription = Static<typeof Subscription>
 
 export const SubscriptionListQuery = Type.Object(
