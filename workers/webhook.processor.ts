@@ -3,6 +3,7 @@ import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
 import { activeSecrets } from '../src/endpoints/endpoint.store.js'
 import { createEventCache } from '../src/events/event-cache.js'
+import { observeDelivered } from '../src/metrics/metrics.js'
 import type { JobCatalogue } from '../src/platform/queues.js'
 import type { Services } from '../src/services.js'
 import { postWebhook } from '../src/webhooks/sender.js'
@@ -62,6 +63,7 @@ export function webhookProcessor({ deliveries, endpoints, store, config, log, cr
       retryScheduleMs: config.retryScheduleMs,
       log: dlog,
     })
+    if (settled.status === 'succeeded') observeDelivered('webhook', event)
     return settled.status
   }
 }
