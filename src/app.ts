@@ -14,6 +14,7 @@ import { auditRoutes, registerAudit } from './audit/audit.js'
 import { caseRoutes } from './cases/case.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
+import { replayRoutes } from './endpoints/replay.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
 import { registerIdempotency } from './http/idempotency.js'
 import { problemOf, toProblem } from './http/problem.js'
@@ -186,6 +187,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     scheduler: services.scheduler,
     fanOut: services.fanOut,
     config,
+    log,
+  })
+  await app.register(replayRoutes, {
+    endpoints: services.endpoints,
+    deliveries: services.deliveries,
+    queues: services.queues,
     log,
   })
   await app.register(statsRoutes, {

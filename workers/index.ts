@@ -25,7 +25,7 @@ export function startWorkers(
     reminders: (job) => services.fireReminder(job),
     events: eventProcessor(services),
     email: emailProcessor(services, opts.mailer),
-    webhook: webhookProcessor(services),
+    webhook: webhookProcessor(services, opts.mailer),
   }
   const workers = (Object.keys(processors) as QueueName[]).map((name) => {
     const worker = new Worker(name, processors[name] as (job: Job) => Promise<unknown>, {

@@ -161,6 +161,8 @@ export function createDeliveryStore({ store }: { store: Store }) {
       channel?: 'email' | 'webhook' | undefined
       endpointId?: string | undefined
       hearingId?: string | undefined
+      /** Only those created at or after this instant. */
+      since?: string | undefined
       keep?: (d: Delivery) => boolean
       limit: number
       cursor?: string | undefined
@@ -174,6 +176,7 @@ export function createDeliveryStore({ store }: { store: Store }) {
         limit: opts.limit,
         cursor: opts.cursor,
         reverse: true,
+        ...(opts.since !== undefined ? { min: `[${timeKey(opts.since)}` } : {}),
         keep: (d) =>
           (opts.status === undefined || d.status === opts.status) &&
           (opts.channel === undefined || d.channel === opts.channel) &&
