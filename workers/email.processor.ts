@@ -15,6 +15,7 @@ import {
 } from '../src/email/render.js'
 import type { EventRecord } from '../src/events/event.js'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
+import { observeDelivered } from '../src/metrics/metrics.js'
 import type { JobCatalogue } from '../src/platform/queues.js'
 import type { Services } from '../src/services.js'
 import type { Subscription } from '../src/subscriptions/subscription.schema.js'
@@ -118,6 +119,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       retryScheduleMs: config.retryScheduleMs,
       log: dlog,
     })
+    if (settled.status === 'succeeded' && event) observeDelivered('email', event)
     return settled.status
   }
 }
