@@ -7,9 +7,14 @@ import { AppError, badRequest, conflict } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
-import { isTimeProblem, parseHearingTime } from '../platform/time.js'
+import { durationSeconds, isTimeProblem, parseHearingTime } from '../platform/time.js'
 import type { Scheduler } from '../reminders/scheduler.js'
-import type { Hearing, HearingCreate, HearingPatch } from './hearing.schema.js'
+import {
+  DEFAULT_HEARING_DURATION,
+  type Hearing,
+  type HearingCreate,
+  type HearingPatch,
+} from './hearing.schema.js'
 import type { HearingStore } from './hearing.store.js'
 
 type Deps = {
@@ -29,6 +34,15 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
     if (!isTimeProblem(parsed)) return parsed
     const path = parsed.reason === 'zone' ? '/timeZone' : '/startsAt'
     throw badRequest(parsed.message, [{ path, message: parsed.message }])
+  }
+
+  function checkDuration(duration: string): string {
+    const seconds = durationSeconds(duration)
+    if (seconds === undefined || seconds < 5 * 60 || seconds > 12 * 3600)
+      throw badRequest(`duration '${duration}' must be from PT5M to PT12H`, [
+        { path: '/duration', message: 'must be an ISO 8601 duration from PT5M to PT12H' },
+      ])
+    return duration
   }
 
   /**
@@ -83,6 +97,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
         title: input.title,
         ...time,
         timeZone,
+        duration: checkDuration(input.duration ?? DEFAULT_HEARING_DURATION),
         location: input.location ?? null,
         notes: input.notes ?? null,
         status: 'scheduled',
@@ -113,6 +128,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
           ...(patch.title !== undefined ? { title: patch.title } : {}),
           ...(patch.location !== undefined ? { location: patch.location } : {}),
           ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
+          ...(patch.duration !== undefined ? { duration: checkDuration(patch.duration) } : {}),
           ...time,
           timeZone,
           version: moved ? current.version + 1 : current.version,
@@ -130,6 +146,8 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
           ...current,
           status: 'cancelled',
           cancelReason: reason,
+          // A status change is news to every calendar holding the hearing (API.md: SEQUENCE = version).
+          version: current.version + 1,
           updatedAt: new Date().toISOString(),
         }
         return { next, event: hearingEvent('hearing.cancelled', next, kase) }
@@ -147,6 +165,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
           ...current,
           status: 'decided',
           outcome: { summary: outcome.summary, decidedAt },
+          version: current.version + 1,
           updatedAt: now,
         }
         return { next, event: hearingEvent('hearing.decided', next, kase) }

@@ -131,6 +131,12 @@ function boundSeconds(p: DurationParts): number {
   return (((p.weeks * 7 + p.days) * 24 + p.hours) * 60 + p.minutes) * 60 + p.seconds
 }
 
+/** The seconds in a duration of whole weeks, days, hours, minutes and seconds; undefined when it is not one. */
+export function durationSeconds(value: string): number | undefined {
+  const parts = durationParts(value)
+  return parts && boundSeconds(parts)
+}
+
 export function parseRemindBefore(
   value: string,
 ): { ok: true; value: string } | { ok: false; message: string } {
