@@ -43,22 +43,19 @@ function build(zoneName: string, fromYear: number, toYear: number): string {
     t = next
     current = after
   }
-  // Observances with the same kind and offsets become one component: its first DTSTART, the rest as RDATEs.
-  const groups = new Map<string, { kind: string; from: number; to: number; starts: string[] }>()
+  // One observance per change, no RDATE lists: ical.js, for one, reads only the first date of an RDATE and
+  // skips DTSTART when RDATEs are present.
+  const lines = ['BEGIN:VTIMEZONE', `TZID:${zoneName}`]
   for (const tr of transitions) {
     const kind = isDaylight(offset, tr) ? 'DAYLIGHT' : 'STANDARD'
-    const groupKey = `${kind}|${tr.from}|${tr.to}`
-    const group = groups.get(groupKey) ?? { kind, from: tr.from, to: tr.to, starts: [] }
-    // DTSTART and RDATE of an observance are local times on the clock in force before it (RFC 5545 §3.6.5).
-    group.starts.push(localStamp(tr.at + tr.from * MINUTE_MS))
-    groups.set(groupKey, group)
-  }
-  const lines = ['BEGIN:VTIMEZONE', `TZID:${zoneName}`]
-  for (const g of groups.values()) {
-    const [first, ...rest] = g.starts
-    lines.push(`BEGIN:${g.kind}`, `DTSTART:${first}`)
-    if (rest.length > 0) lines.push(`RDATE:${rest.join(',')}`)
-    lines.push(`TZOFFSETFROM:${utcOffset(g.from)}`, `TZOFFSETTO:${utcOffset(g.to)}`, `END:${g.kind}`)
+    lines.push(
+      `BEGIN:${kind}`,
+      // DTSTART of an observance is a local time on the clock in force before it (RFC 5545 §3.6.5).
+      `DTSTART:${localStamp(tr.at + tr.from * MINUTE_MS)}`,
+      `TZOFFSETFROM:${utcOffset(tr.from)}`,
+      `TZOFFSETTO:${utcOffset(tr.to)}`,
+      `END:${kind}`,
+    )
   }
   lines.push('END:VTIMEZONE')
   return `${lines.join('\r\n')}\r\n`
