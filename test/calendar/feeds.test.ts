@@ -1,5 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCalendarFeeds } from '../../src/calendar/feeds.js'
+import type { DeadlineLike } from '../../src/calendar/item.js'
+import type { Case } from '../../src/cases/case.schema.js'
 import type { Hearing } from '../../src/hearings/hearing.schema.js'
 import { bilash, type Harness, startHarness } from '../helpers/harness.js'
 import { readCalendar } from '../helpers/ical.js'
@@ -286,5 +289,59 @@ describe('hearing duration', () => {
       await call('GET', `/v1/cases/${kase.id}/calendar.ics`, { headers: staff }),
     ).filter((e) => e.uid === uid(hearing.id))
     expect(event?.durationMs).toBe(45 * 60_000)
+  })
+})
+
+describe('deadlines in feeds', () => {
+  const deadline = (caseId: string, id: string, hearingId: string | null): DeadlineLike => ({
+    id,
+    caseId,
+    title: `Appeal ${id}`,
+    notes: null,
+    dueOn: '2026-12-29',
+    endOfDay: '23:59',
+    dueAtUtc: '2026-12-29T18:59:00.000Z',
+    timeZone: 'Asia/Almaty',
+    status: 'open',
+    version: 1,
+    trigger: hearingId ? { date: '2026-12-14', hearingId } : null,
+    ruleId: hearingId ? 'kz.civil.appeal' : null,
+    updatedAt: new Date().toISOString(),
+  })
+
+  it("come from the injected source: a case feed has all the case's, a hearing's feed those it triggered", async () => {
+    const kase = (await newCase()) as Case
+    const hearing = await newHearing(kase.id)
+    const other = await newHearing(kase.id, { startsAt: '2026-12-21' })
+    const deadlines = [
+      deadline(kase.id, 'ddl_given', null),
+      deadline(kase.id, 'ddl_triggered', hearing.id),
+      deadline(kase.id, 'ddl_other', other.id),
+    ]
+    const feeds = createCalendarFeeds({
+      cases: h.services.cases,
+      hearings: h.services.hearings,
+      tokens: h.services.tokens,
+      publicBaseUrl: h.config.http.publicBaseUrl,
+      deadlinesOfCase: async (caseId) => deadlines.filter((d) => d.caseId === caseId),
+    })
+    const caseFeed = readCalendar(await feeds.ofCase(kase))
+    expect(caseFeed.map((e) => e.uid).sort()).toEqual(
+      [hearing.id, other.id, 'ddl_given', 'ddl_triggered', 'ddl_other'].map(uid).sort(),
+    )
+    expect(caseFeed.find((e) => e.uid === uid('ddl_given'))).toMatchObject({
+      start: '2026-12-29',
+      allDay: true,
+      summary: 'Deadline: Appeal ddl_given',
+    })
+    const sub = await subscribe(`/v1/hearings/${hearing.id}`)
+    const stored = await h.services.subscriptions.get(sub.id)
+    const hearingFeed = readCalendar(
+      (await feeds.ofSubscription(stored as NonNullable<typeof stored>)) as string,
+    )
+    expect(hearingFeed.map((e) => e.uid).sort()).toEqual([hearing.id, 'ddl_triggered'].map(uid).sort())
+    // Without a source (today's wiring), feeds hold hearings only.
+    const plain = readCalendar(await h.services.calendar.ofCase(kase))
+    expect(plain.map((e) => e.uid).sort()).toEqual([hearing.id, other.id].map(uid).sort())
   })
 })

@@ -59,7 +59,7 @@ export function readWithIcalJs(text: string): { events: ReadEvent[]; calendar: I
 export function readWithNodeIcal(text: string): ReadEvent[] {
   const data = nodeIcal.sync.parseICS(text)
   return Object.values(data)
-    .filter((c): c is VEvent => c.type === 'VEVENT')
+    .filter((c): c is VEvent => c?.type === 'VEVENT')
     .map((e) => {
       const allDay = e.datetype === 'date'
       const start = e.start as Date & { tz?: string }
