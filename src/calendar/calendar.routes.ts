@@ -12,7 +12,10 @@ import type { CalendarFeeds } from './feeds.js'
 
 const CALENDAR_TYPE = 'text/calendar; charset=utf-8'
 
-const problem = (description: string) => ({ ...Problem, description })
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Problem } },
+})
 const responses = {
   200: {
     description: 'An iCalendar feed (RFC 5545), with an ETag',

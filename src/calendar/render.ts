@@ -2,6 +2,7 @@ import ical, { ICalCalendarMethod, type ICalEventData, ICalEventStatus } from 'i
 import { DateTime, Duration } from 'luxon'
 import type { CalendarItem } from './item.js'
 import { vtimezone } from './vtimezone.js'
+import { RememberedZone } from './zone.js'
 
 export type CalendarOptions = {
   /** The hostname of PUBLIC_BASE_URL, without port: UIDs are `<item id>@<host>`. */
@@ -15,6 +16,9 @@ export type CalendarOptions = {
 }
 
 const END = 'END:VCALENDAR'
+/** VEVENT texts already written, by item and host: feeds are polled, and most items have not changed. */
+const written = new Map<string, string>()
+const WRITTEN_MAX = 20_000
 
 /**
  * An iCalendar object (RFC 5545) of the items: ical-generator writes the calendar's properties and each
@@ -30,9 +34,19 @@ export function renderCalendar(items: readonly CalendarItem[], opts: CalendarOpt
     ...(opts.method ? { method: ICalCalendarMethod.PUBLISH } : {}),
   })
   const head = calendar.toString()
-  let body = timezonesOf(items)
-  for (const item of items) body += calendar.createEvent(eventData(item, opts.host)).toString()
-  return `${head.slice(0, head.lastIndexOf(END))}${foldLines(body)}${END}\r\n`
+  let body = foldLines(timezonesOf(items))
+  for (const item of items) {
+    // The text depends on nothing but the item and the host, so the item itself is the key.
+    const key = `${opts.host} ${JSON.stringify(item)}`
+    let event = written.get(key)
+    if (event === undefined) {
+      event = foldLines(calendar.createEvent(eventData(item, opts.host)).toString())
+      if (written.size >= WRITTEN_MAX) written.clear()
+      written.set(key, event)
+    }
+    body += event
+  }
+  return `${head.slice(0, head.lastIndexOf(END))}${body}${END}\r\n`
 }
 
 function eventData(item: CalendarItem, host: string): ICalEventData {
@@ -52,10 +66,21 @@ function eventData(item: CalendarItem, host: string): ICalEventData {
     // With neither a zone nor floating, ical-generator writes a Date's UTC fields: midnight UTC is the day itself.
     return { ...common, allDay: true, start: new Date(`${item.start.date}T00:00:00Z`) }
   }
-  const start = DateTime.fromMillis(Date.parse(item.start.at), { zone: item.start.zone })
+  const start = DateTime.fromMillis(Date.parse(item.start.at), { zone: RememberedZone.of(item.start.zone) })
   // Time units are exact in luxon: the end is the duration after the start, across any change of offset.
-  const end = start.plus(Duration.fromISO(item.duration ?? 'PT1H'))
+  const end = start.plus(durationOf(item.duration ?? 'PT1H'))
   return { ...common, start, end, timezone: item.start.zone }
+}
+
+const durations = new Map<string, Duration>()
+/** Hearings use a handful of durations: each is parsed once. */
+function durationOf(iso: string): Duration {
+  let parsed = durations.get(iso)
+  if (parsed === undefined) {
+    parsed = Duration.fromISO(iso)
+    if (durations.size < 1000) durations.set(iso, parsed)
+  }
+  return parsed
 }
 
 /** A VTIMEZONE per zone of the timed items, covering their years and one on each side. */

@@ -34,6 +34,11 @@ function offsetAt(zone: IANAZone, ts: number): number {
   return offset
 }
 
+/** A zone's UTC offset in minutes at an instant, remembered per hour (see offsetAt). */
+export function zoneOffset(zone: string, ts: number): number {
+  return offsetAt(IANAZone.create(zone), ts)
+}
+
 /** The instant a wall time (given as the milliseconds of the same fields read in UTC) in a zone stands for.
  * Overlap (clocks set back): the earlier instant. Gap (clocks set forward): the wall time read with the
  * offset from before the gap, i.e. pushed forward by the gap's length, flagged `gap`.
