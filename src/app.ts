@@ -11,6 +11,7 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { auditRoutes, registerAudit } from './audit/audit.js'
+import { calendarRoutes } from './calendar/calendar.routes.js'
 import { caseRoutes } from './cases/case.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
@@ -224,6 +225,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     service: services.subscriptionService,
     hearings: services.hearings,
     cases: services.cases,
+    feedUrl: services.calendar.feedUrl,
+  })
+  await app.register(calendarRoutes, {
+    feeds: services.calendar,
+    cases: services.cases,
+    subscriptions: services.subscriptions,
   })
   await app.register(endpointRoutes, {
     store: services.store,

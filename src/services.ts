@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js'
+import { createCalendarFeeds } from './calendar/feeds.js'
 import { createCaseStore } from './cases/case.store.js'
 import { createDeliveryStore } from './deliveries/delivery.store.js'
 import { createFanOut } from './deliveries/fanout.js'
@@ -66,6 +67,8 @@ export async function createServices({
     fanOut,
     tokens,
     rateLimit,
+    // Deadlines join the feeds with `deadlinesOfCase` once their store exists.
+    calendar: createCalendarFeeds({ cases, hearings, tokens, publicBaseUrl: config.http.publicBaseUrl }),
     fireReminder: createReminderFiring({ store, kinds, followers, fanOut, log }),
     crashPoint,
     hearingService: createHearingService({ hearings, cases, scheduler, queues, config, log, crashPoint }),

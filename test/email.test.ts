@@ -43,6 +43,7 @@ const allDayHearing: Hearing = {
   allDay: true,
   timeZone: 'Asia/Almaty',
   startsAtUtc: '2026-12-14T04:00:00.000Z',
+  duration: 'PT1H',
   location: 'Courtroom 5',
   notes: null,
   status: 'scheduled',

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq'
+import { hearingEventAttachment } from '../src/calendar/attachment.js'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
@@ -51,6 +52,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       readerZone: sub.timeZone ?? hearing.timeZone,
       recipientName: sub.name,
       unsubscribeUrl,
+      feedUrl: services.calendar.feedUrl(sub.id),
     }
     switch (event.type) {
       case 'hearing.reminder':
@@ -94,12 +96,15 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       dlog.info({ error }, 'delivery dropped')
       return 'failed'
     }
+    // Reminders and notices carry the item as its feeds show it; a confirmation carries nothing.
+    const attachment = event && hearingEventAttachment(event, host)
     const started = Date.now()
     let error: unknown
     try {
       await mailer.send({
         to: sub.email,
         ...content,
+        ...(attachment ? { attachments: [attachment] } : {}),
         messageId: `<${delivery.id}@${host}>`,
         headers: {
           'List-Unsubscribe': `<${unsubscribeUrl}>`,

@@ -7,10 +7,15 @@ import { AppError, conflict, invalidField } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
-import { isTimeProblem, parseHearingTime } from '../platform/time.js'
+import { durationSeconds, isTimeProblem, parseHearingTime } from '../platform/time.js'
 import type { Scheduler } from '../reminders/scheduler.js'
 import { hearingItem } from './hearing.dated.js'
-import type { Hearing, HearingCreate, HearingPatch } from './hearing.schema.js'
+import {
+  DEFAULT_HEARING_DURATION,
+  type Hearing,
+  type HearingCreate,
+  type HearingPatch,
+} from './hearing.schema.js'
 import type { HearingStore } from './hearing.store.js'
 
 type Deps = {
@@ -30,6 +35,13 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
     if (!isTimeProblem(parsed)) return parsed
     const path = parsed.reason === 'zone' ? '/timeZone' : '/startsAt'
     throw invalidField(path, parsed.message)
+  }
+
+  function checkDuration(duration: string): string {
+    const seconds = durationSeconds(duration)
+    if (seconds === undefined || seconds < 5 * 60 || seconds > 12 * 3600)
+      throw invalidField('/duration', 'must be an ISO 8601 duration from PT5M to PT12H, e.g. PT1H30M')
+    return duration
   }
 
   /**
@@ -84,6 +96,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
         title: input.title,
         ...time,
         timeZone,
+        duration: checkDuration(input.duration ?? DEFAULT_HEARING_DURATION),
         location: input.location ?? null,
         notes: input.notes ?? null,
         status: 'scheduled',
@@ -114,6 +127,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
           ...(patch.title !== undefined ? { title: patch.title } : {}),
           ...(patch.location !== undefined ? { location: patch.location } : {}),
           ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
+          ...(patch.duration !== undefined ? { duration: checkDuration(patch.duration) } : {}),
           ...time,
           timeZone,
           version: moved ? current.version + 1 : current.version,
@@ -131,6 +145,8 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
           ...current,
           status: 'cancelled',
           cancelReason: reason,
+          // A status change is news to every calendar holding the hearing (API.md: SEQUENCE = version).
+          version: current.version + 1,
           updatedAt: new Date().toISOString(),
         }
         return { next, event: hearingEvent('hearing.cancelled', next, kase) }
@@ -148,6 +164,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
           ...current,
           status: 'decided',
           outcome: { summary: outcome.summary, decidedAt },
+          version: current.version + 1,
           updatedAt: now,
         }
         return { next, event: hearingEvent('hearing.decided', next, kase) }

@@ -260,6 +260,30 @@ const ROUTES: readonly Route[] = [
       url: `/unsubscribe?token=${h.services.tokens.issue(await freshSubscription('active'), 'unsubscribe')}`,
     }),
   },
+  // Calendars (issue 11): a case's feed with a key, a public case's without, a subscription's by its token.
+  {
+    method: 'GET',
+    path: '/v1/cases/:id/calendar.ics',
+    access: ['staff', 'partner'],
+    ok: 200,
+    build: () => ({ url: `/v1/cases/${publicCaseId}/calendar.ics` }),
+  },
+  {
+    method: 'GET',
+    path: '/c/:caseId/calendar.ics',
+    access: 'public',
+    ok: 200,
+    build: () => ({ url: `/c/${publicCaseId}/calendar.ics` }),
+  },
+  {
+    method: 'GET',
+    path: '/calendar/:file',
+    access: 'public',
+    ok: 200,
+    build: async () => ({
+      url: new URL(h.services.calendar.feedUrl(await freshSubscription('active'))).pathname,
+    }),
+  },
   // Webhook endpoints (staff or partner; a partner only its own)
   {
     method: 'POST',
