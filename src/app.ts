@@ -12,6 +12,8 @@ import Fastify, {
 } from 'fastify'
 import { auditRoutes, registerAudit } from './audit/audit.js'
 import { caseRoutes } from './cases/case.routes.js'
+import { courtCalendarRoutes } from './court-calendar/calendar.routes.js'
+import { ruleRoutes } from './deadlines/rule.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
@@ -136,7 +138,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerAudit(app, services.store)
   await app.register(auditRoutes, { store: services.store })
   await app.register(keyRoutes, { keys: services.keys })
-  await app.register(caseRoutes, { cases: services.cases })
+  await app.register(caseRoutes, { cases: services.cases, rules: services.rules })
+  await app.register(courtCalendarRoutes, { calendars: services.calendars })
+  await app.register(ruleRoutes, { rules: services.rules })
   await app.register(hearingRoutes, {
     hearings: services.hearings,
     cases: services.cases,

@@ -1,5 +1,9 @@
 import type { Config } from '../config/index.js'
 import { createCaseStore } from './cases/case.store.js'
+import { createCourtCalendars } from './court-calendar/calendar.service.js'
+import { createOverrideStore } from './court-calendar/override.store.js'
+import { loadBuiltInRules } from './deadlines/builtin-rules.js'
+import { createRuleStore } from './deadlines/rule.store.js'
 import { createDeliveryStore } from './deliveries/delivery.store.js'
 import { createFanOut } from './deliveries/fanout.js'
 import { createEndpointStore } from './endpoints/endpoint.store.js'
@@ -39,6 +43,8 @@ export async function createServices({
   const endpoints = createEndpointStore({ store })
   const deliveries = createDeliveryStore({ store })
   const keys = createKeyStore({ store })
+  const calendars = createCourtCalendars({ overrides: createOverrideStore({ store }) })
+  const rules = createRuleStore({ store, builtIns: loadBuiltInRules() })
   const followers = createFollowers({ subscriptions, endpoints })
   const scheduler = createScheduler({ store, hearings, endpoints, followers, queues, log })
   const fanOut = createFanOut({ deliveries, followers, queues })
@@ -56,6 +62,8 @@ export async function createServices({
     endpoints,
     deliveries,
     keys,
+    calendars,
+    rules,
     followers,
     scheduler,
     fanOut,

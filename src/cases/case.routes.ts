@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { RuleStore } from '../deadlines/rule.store.js'
+import { ruleAppliesTo } from '../deadlines/rule-terms.js'
 import { IdParams, Page } from '../http/schema.js'
 import { type Principal, STAFF, STAFF_OR_PARTNER } from '../keys/auth.js'
 import { badRequest, notFound } from '../platform/errors.js'
@@ -21,12 +23,29 @@ function checkTimeZone(zone: string | undefined) {
     ])
 }
 
-export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async (app, { cases }) => {
+/** Each rule a case lists must exist and apply in the case's jurisdiction. */
+async function checkDeadlineRules(rules: RuleStore, jurisdiction: string | null, ids: readonly string[]) {
+  for (const [i, id] of ids.entries()) {
+    const rule = await rules.get(id)
+    const problem = !rule
+      ? `deadline rule ${id} does not exist`
+      : !ruleAppliesTo(rule, jurisdiction)
+        ? `deadline rule ${id} is for ${rule.jurisdiction}, not the case's jurisdiction (${jurisdiction ?? 'none'})`
+        : undefined
+    if (problem) throw badRequest(problem, [{ path: `/deadlineRules/${i}`, message: problem }])
+  }
+}
+
+export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore; rules: RuleStore }> = async (
+  app,
+  { cases, rules },
+) => {
   app.post(
     '/v1/cases',
     { config: { access: STAFF }, schema: { tags: ['cases'], body: CaseCreate, response: { 201: Case } } },
     async (req, reply) => {
       checkTimeZone(req.body.timeZone)
+      await checkDeadlineRules(rules, req.body.jurisdiction ?? null, req.body.deadlineRules ?? [])
       return reply.code(201).send(await cases.create(req.body))
     },
   )
@@ -67,7 +86,14 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async
     },
     async (req) => {
       checkTimeZone(req.body.timeZone)
-      return cases.update(await cases.mustGet(req.params.id), req.body)
+      const current = await cases.mustGet(req.params.id)
+      if (req.body.jurisdiction !== undefined || req.body.deadlineRules !== undefined)
+        await checkDeadlineRules(
+          rules,
+          req.body.jurisdiction === undefined ? current.jurisdiction : req.body.jurisdiction,
+          req.body.deadlineRules ?? current.deadlineRules,
+        )
+      return cases.update(current, req.body)
     },
   )
 }
