@@ -7,6 +7,7 @@ import { createRuleStore } from './deadlines/rule.store.js'
 import { createDeliveryStore } from './deliveries/delivery.store.js'
 import { createFanOut } from './deliveries/fanout.js'
 import { createEndpointStore } from './endpoints/endpoint.store.js'
+import { hearingKind } from './hearings/hearing.dated.js'
 import { createHearingService } from './hearings/hearing.service.js'
 import { createHearingStore } from './hearings/hearing.store.js'
 import { createRateLimiter } from './http/rate-limit.js'
@@ -17,6 +18,7 @@ import type { Queues } from './platform/queues.js'
 import type { Redis } from './platform/redis.js'
 import { createKeys } from './platform/redis-keys.js'
 import { createStore } from './platform/store.js'
+import { createDatedKinds } from './reminders/dated-item.js'
 import { createReminderFiring } from './reminders/fire.js'
 import { createFollowers } from './reminders/followers.js'
 import { createScheduler } from './reminders/scheduler.js'
@@ -45,8 +47,10 @@ export async function createServices({
   const keys = createKeyStore({ store })
   const calendars = createCourtCalendars({ overrides: createOverrideStore({ store }) })
   const rules = createRuleStore({ store, builtIns: loadBuiltInRules() })
-  const followers = createFollowers({ subscriptions, endpoints })
-  const scheduler = createScheduler({ store, hearings, endpoints, followers, queues, log })
+  // The kinds of dated item that have reminders; each brings its store, its schema and its followers rule.
+  const kinds = createDatedKinds(store, [hearingKind({ hearings, config, log })])
+  const followers = createFollowers({ subscriptions, endpoints, emailed: kinds.emailed })
+  const scheduler = createScheduler({ store, kinds, endpoints, followers, queues, log })
   const fanOut = createFanOut({ deliveries, followers, queues })
   const tokens = createTokens(await loadTokenSecret(store))
   const rateLimit = createRateLimiter(store)
@@ -65,11 +69,12 @@ export async function createServices({
     calendars,
     rules,
     followers,
+    kinds,
     scheduler,
     fanOut,
     tokens,
     rateLimit,
-    fireReminder: createReminderFiring({ store, followers, fanOut, log }),
+    fireReminder: createReminderFiring({ store, kinds, followers, fanOut, log }),
     crashPoint,
     hearingService: createHearingService({ hearings, cases, scheduler, queues, config, log, crashPoint }),
     subscriptionService: createSubscriptionService({

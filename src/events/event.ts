@@ -32,6 +32,8 @@ export type EventRecord = {
   timestamp: string
   hearingId: string | null
   caseId: string | null
+  /** A reminder's: the moment of what it reminds of, after which it is never sent (internal, not in webhooks). */
+  expiresAt?: string
   data: EventData
 }
 

@@ -9,6 +9,7 @@ import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
 import { isTimeProblem, parseHearingTime } from '../platform/time.js'
 import type { Scheduler } from '../reminders/scheduler.js'
+import { hearingItem } from './hearing.dated.js'
 import type { Hearing, HearingCreate, HearingPatch } from './hearing.schema.js'
 import type { HearingStore } from './hearing.store.js'
 
@@ -39,7 +40,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
   async function afterWrite(hearing: Hearing, event?: EventRecord) {
     const [queued, planned] = await Promise.allSettled([
       event && queues.events.add('events', { eventId: event.id }, { jobId: event.id }),
-      scheduler.sync(hearing),
+      scheduler.sync(hearingItem(hearing)),
     ])
     for (const result of [queued, planned])
       if (result.status === 'rejected')
