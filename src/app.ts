@@ -13,6 +13,7 @@ import Fastify, {
 import { auditRoutes, registerAudit } from './audit/audit.js'
 import { caseRoutes } from './cases/case.routes.js'
 import { courtCalendarRoutes } from './court-calendar/calendar.routes.js'
+import { deadlineRoutes } from './deadlines/deadline.routes.js'
 import { ruleRoutes } from './deadlines/rule.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
@@ -141,6 +142,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(caseRoutes, { cases: services.cases, rules: services.rules })
   await app.register(courtCalendarRoutes, { calendars: services.calendars })
   await app.register(ruleRoutes, { rules: services.rules })
+  await app.register(deadlineRoutes, {
+    deadlines: services.deadlines,
+    cases: services.cases,
+    service: services.deadlineService,
+  })
   await app.register(hearingRoutes, {
     hearings: services.hearings,
     cases: services.cases,

@@ -67,7 +67,10 @@ export function computeDueDay(rule: RuleTerms, trigger: LocalDate, courtDays: Co
 }
 
 /** The dates whose status the computation depended on: from the day after the trigger to the due day. */
-export function computationSpan(trigger: LocalDate, due: DueDay): { first: LocalDate; last: LocalDate } {
+export function computationSpan(
+  trigger: LocalDate,
+  due: Pick<DueDay, 'dueOn'>,
+): { first: LocalDate; last: LocalDate } {
   return due.dueOn >= trigger
     ? { first: addDays(trigger, 1), last: due.dueOn }
     : { first: due.dueOn, last: addDays(trigger, -1) }
