@@ -66,6 +66,8 @@ async function created(url: string, payload: object, headers: Headers = staff.he
 }
 const freshRule = () =>
   created('/v1/deadline-rules', { jurisdiction: 'KZ', title: unique('rule'), period: 'P5D' })
+const freshDeadline = () =>
+  created(`/v1/cases/${publicCaseId}/deadlines`, { title: unique('deadline'), dueOn: '2030-01-15' })
 const freshCase = () => created('/v1/cases', { ...bilash.case, title: unique('case') })
 const freshHearing = (caseId = publicCaseId) =>
   created(`/v1/cases/${caseId}/hearings`, { ...bilash.hearing, title: unique('hearing') })
@@ -399,6 +401,51 @@ const ROUTES: readonly Route[] = [
     access: ['staff'],
     ok: 204,
     build: async () => ({ url: `/v1/deadline-rules/${await freshRule()}` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/:caseId/deadlines',
+    access: ['staff'],
+    ok: 201,
+    build: () => ({
+      url: `/v1/cases/${publicCaseId}/deadlines`,
+      payload: { title: unique('deadline'), dueOn: '2030-01-15' },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/deadlines',
+    access: ['staff', 'partner'],
+    ok: 200,
+    build: () => ({ url: `/v1/deadlines?caseId=${publicCaseId}` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/deadlines/:id',
+    access: ['staff', 'partner'],
+    ok: 200,
+    build: async () => ({ url: `/v1/deadlines/${await freshDeadline()}` }),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/deadlines/:id',
+    access: ['staff'],
+    ok: 200,
+    build: async () => ({ url: `/v1/deadlines/${await freshDeadline()}`, payload: { dueOn: '2030-01-16' } }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/deadlines/:id/met',
+    access: ['staff'],
+    ok: 200,
+    build: async () => ({ url: `/v1/deadlines/${await freshDeadline()}/met`, payload: {} }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/deadlines/:id/cancel',
+    access: ['staff'],
+    ok: 200,
+    build: async () => ({ url: `/v1/deadlines/${await freshDeadline()}/cancel`, payload: {} }),
   },
   // Operations
   { method: 'GET', path: '/healthz', access: 'public', ok: 200, build: () => ({ url: '/healthz' }) },
