@@ -13,6 +13,9 @@ import Fastify, {
 import { auditRoutes, registerAudit } from './audit/audit.js'
 import { calendarRoutes } from './calendar/calendar.routes.js'
 import { caseRoutes } from './cases/case.routes.js'
+import { courtCalendarRoutes } from './court-calendar/calendar.routes.js'
+import { deadlineRoutes } from './deadlines/deadline.routes.js'
+import { ruleRoutes } from './deadlines/rule.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { replayRoutes } from './endpoints/replay.routes.js'
@@ -214,7 +217,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     metricsToken: config.metricsToken,
   })
   await app.register(queueBoard, { keys: services.keys, queues: services.queues })
-  await app.register(caseRoutes, { cases: services.cases })
+  await app.register(caseRoutes, { cases: services.cases, rules: services.rules })
+  await app.register(courtCalendarRoutes, { calendars: services.calendars })
+  await app.register(ruleRoutes, { rules: services.rules })
+  await app.register(deadlineRoutes, {
+    deadlines: services.deadlines,
+    cases: services.cases,
+    service: services.deadlineService,
+  })
   await app.register(hearingRoutes, {
     hearings: services.hearings,
     cases: services.cases,

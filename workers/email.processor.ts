@@ -3,6 +3,7 @@ import { hearingEventAttachment } from '../src/calendar/attachment.js'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
+import { renderDeadlineEmail } from '../src/email/deadline-email.js'
 import type { Mailer } from '../src/email/mailer.js'
 import { isPermanentMailError } from '../src/email/mailer.js'
 import {
@@ -14,7 +15,7 @@ import {
   renderReminder,
   renderRescheduled,
 } from '../src/email/render.js'
-import type { EventRecord } from '../src/events/event.js'
+import type { EventRecord, PreviousDue, PreviousTime } from '../src/events/event.js'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
 import { observeDelivered } from '../src/metrics/metrics.js'
 import type { JobCatalogue } from '../src/platform/queues.js'
@@ -44,7 +45,18 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         recipientName: sub.name,
       })
     }
-    const { hearing, case: kase, previous, reminder } = event.data
+    const { hearing, deadline, case: kase, previous, reminder } = event.data
+    if (deadline && kase)
+      return renderDeadlineEmail({
+        type: event.type,
+        deadline,
+        case: kase,
+        readerZone: sub.timeZone ?? deadline.timeZone,
+        recipientName: sub.name,
+        unsubscribeUrl,
+        remindBefore: reminder?.remindBefore,
+        previous: previous as PreviousDue | undefined,
+      })
     if (!hearing || !kase) return undefined
     const ctx: EmailContext = {
       hearing,
@@ -58,7 +70,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       case 'hearing.reminder':
         return reminder && renderReminder({ ...ctx, remindBefore: reminder.remindBefore })
       case 'hearing.rescheduled':
-        return previous && renderRescheduled({ ...ctx, previous })
+        return previous && renderRescheduled({ ...ctx, previous: previous as PreviousTime })
       case 'hearing.cancelled':
         return renderCancelled(ctx)
       case 'hearing.decided':

@@ -26,10 +26,21 @@ type Deps = {
   queues: Pick<Queues, 'events'>
   config: Pick<Config, 'reminders'>
   log: Logger
+  /** Told after every write (deadlines triggered by the hearing follow it); derived, like the reminders. */
+  onChanged?: (hearing: Hearing) => Promise<unknown>
 }
 
 /** Every change to a hearing: validate, write it with its event in one step, then queue the event and re-plan reminders. */
-export function createHearingService({ hearings, cases, scheduler, queues, config, log, crashPoint }: Deps) {
+export function createHearingService({
+  hearings,
+  cases,
+  scheduler,
+  queues,
+  config,
+  log,
+  crashPoint,
+  onChanged,
+}: Deps) {
   function resolveTime(startsAt: string, timeZone: string) {
     const parsed = parseHearingTime(startsAt, timeZone, config.reminders.courtDayStart)
     if (!isTimeProblem(parsed)) return parsed
@@ -50,11 +61,12 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
    * its answer rather than a retry that would write twice.
    */
   async function afterWrite(hearing: Hearing, event?: EventRecord) {
-    const [queued, planned] = await Promise.allSettled([
+    const results = await Promise.allSettled([
       event && queues.events.add('events', { eventId: event.id }, { jobId: event.id }),
       scheduler.sync(hearingItem(hearing)),
+      onChanged?.(hearing),
     ])
-    for (const result of [queued, planned])
+    for (const result of results)
       if (result.status === 'rejected')
         log.warn({ err: result.reason, hearingId: hearing.id }, 'scheduling deferred to the reconciler')
   }

@@ -19,6 +19,7 @@ const kase: Case = {
   description: null,
   tags: [],
   visibility: 'public',
+  deadlineRules: [],
   createdAt: '2026-11-01T00:00:00.000Z',
   updatedAt: '2026-11-01T00:00:00.000Z',
 }
