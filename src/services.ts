@@ -91,8 +91,13 @@ export async function createServices({
     fanOut,
     tokens,
     rateLimit,
-    // Deadlines join the feeds with `deadlinesOfCase` once their store exists.
-    calendar: createCalendarFeeds({ cases, hearings, tokens, publicBaseUrl: config.http.publicBaseUrl }),
+    calendar: createCalendarFeeds({
+      cases,
+      hearings,
+      tokens,
+      publicBaseUrl: config.http.publicBaseUrl,
+      deadlinesOfCase: (caseId) => deadlines.ofCase(caseId),
+    }),
     fireReminder: createReminderFiring({ store, kinds, followers, fanOut, log }),
     crashPoint,
     hearingService: createHearingService({
