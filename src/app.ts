@@ -20,6 +20,8 @@ import { problemOf, toProblem } from './http/problem.js'
 import { validatorCompiler } from './http/validation.js'
 import { registerAuth } from './keys/auth.js'
 import { keyRoutes } from './keys/key.routes.js'
+import { pageRoutes } from './pages/plugin.js'
+import { notFoundPage, pageLanguage, pageSupport, wantsPage } from './pages/support.js'
 import { AppError } from './platform/errors.js'
 import type { Services } from './services.js'
 import { statsRoutes } from './stats/stats.routes.js'
@@ -65,10 +67,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     return reply.code(problem.status).type('application/problem+json').send(problem)
   })
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .type('application/problem+json')
-      .send(problemOf('not_found', 404, 'Not found', `No route ${req.method} ${req.url.split('?')[0]}`)),
+    wantsPage(req)
+      ? notFoundPage(reply, pageLanguage(req), req.url)
+      : reply
+          .code(404)
+          .type('application/problem+json')
+          .send(problemOf('not_found', 404, 'Not found', `No route ${req.method} ${req.url.split('?')[0]}`)),
   )
 
   await app.register(swagger, {
@@ -147,6 +151,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     service: services.subscriptionService,
     hearings: services.hearings,
     cases: services.cases,
+  })
+  await app.register(pageSupport)
+  await app.register(pageRoutes, {
+    cases: services.cases,
+    hearings: services.hearings,
+    subscriptions: services.subscriptions,
+    service: services.subscriptionService,
+    tokens: services.tokens,
+    publicBaseUrl: config.http.publicBaseUrl,
   })
   await app.register(endpointRoutes, {
     store: services.store,

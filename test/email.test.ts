@@ -31,6 +31,7 @@ const bilashCase: Case = {
     'The probation service asks the court to declare the human rights activist Serikzhan Bilash wanted.',
   tags: ['human-rights', 'xinjiang', 'bilash'],
   visibility: 'public',
+  language: 'en',
   createdAt: '2026-11-01T00:00:00.000Z',
   updatedAt: '2026-11-01T00:00:00.000Z',
 }

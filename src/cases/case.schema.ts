@@ -4,6 +4,10 @@ import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/
 export const Visibility = { public: 'public', internal: 'internal' } as const
 export type Visibility = (typeof Visibility)[keyof typeof Visibility]
 
+export const Language = StringEnum(['en', 'ru', 'kk'], {
+  description: 'The language of emails and pages: en, ru or kk',
+})
+
 const Tag = Type.String({ minLength: 1, maxLength: 64 })
 
 export const CaseCreate = Type.Object(
@@ -18,6 +22,7 @@ export const CaseCreate = Type.Object(
     description: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
     tags: Type.Optional(Type.Array(Tag, { maxItems: 50, uniqueItems: true })),
     visibility: Type.Optional(StringEnum(['public', 'internal'])),
+    language: Type.Optional(Language),
   },
   { additionalProperties: false },
 )
@@ -36,6 +41,7 @@ export const Case = Type.Object({
   description: Nullable(Type.String()),
   tags: Type.Array(Type.String()),
   visibility: StringEnum(['public', 'internal']),
+  language: Language,
   createdAt: Instant,
   updatedAt: Instant,
 })

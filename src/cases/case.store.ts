@@ -18,6 +18,12 @@ export function createCaseStore({ store }: { store: Store }) {
     await tx.exec()
   }
 
+  /** Cases stored before languages existed read as English. */
+  async function get(id: string): Promise<Case | undefined> {
+    const found = id.startsWith('case_') ? await store.get<Case>(id) : undefined
+    return found && { ...found, language: found.language ?? 'en' }
+  }
+
   return {
     async create(input: CaseCreate): Promise<Case> {
       const now = new Date().toISOString()
@@ -31,6 +37,7 @@ export function createCaseStore({ store }: { store: Store }) {
         description: input.description ?? null,
         tags: input.tags ?? [],
         visibility: input.visibility ?? 'public',
+        language: input.language ?? 'en',
         createdAt: now,
         updatedAt: now,
       }
@@ -46,10 +53,10 @@ export function createCaseStore({ store }: { store: Store }) {
       return next
     },
 
-    get: (id: string) => (id.startsWith('case_') ? store.get<Case>(id) : Promise.resolve(undefined)),
+    get,
 
     async mustGet(id: string): Promise<Case> {
-      const found = id.startsWith('case_') ? await store.get<Case>(id) : undefined
+      const found = await get(id)
       if (!found) throw notFound('Case', id)
       return found
     },

@@ -5,8 +5,7 @@ import type { HearingStore } from '../hearings/hearing.store.js'
 import { IdParams, Page } from '../http/schema.js'
 import { STAFF } from '../keys/auth.js'
 import { forbidden, notFound } from '../platform/errors.js'
-import { confirmedPage, invalidLinkPage, unsubscribedPage, unsubscribeFormPage } from './pages.js'
-import { Subscription, SubscriptionCreate, SubscriptionListQuery, TokenQuery } from './subscription.schema.js'
+import { Subscription, SubscriptionCreate, SubscriptionListQuery } from './subscription.schema.js'
 import type { SubscriptionService } from './subscription.service.js'
 import type { SubscriptionStore } from './subscription.store.js'
 
@@ -18,19 +17,11 @@ type Options = {
 }
 
 const created = { 200: Subscription, 201: Subscription, 202: Subscription }
-const html = { type: 'string', description: 'An HTML page' } as const
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
   app,
   { subscriptions, service, hearings, cases },
 ) => {
-  // RFC 8058 one-click unsubscribe posts a form (multipart or urlencoded); its content does not matter.
-  app.addContentTypeParser(
-    ['application/x-www-form-urlencoded', 'multipart/form-data'],
-    { parseAs: 'string', bodyLimit: 1024 },
-    (_req, _body, done) => done(null, undefined),
-  )
-
   const subscribeOptions = (tag: string) => ({
     config: { access: 'optional' as const },
     schema: {
@@ -52,7 +43,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       kase,
       hearing,
       req.body,
-      { principal: req.principal, ip: req.ip },
+      { principal: req.principal, ip: req.ip, acceptLanguage: req.headers['accept-language'] },
     )
     return reply.code(result.status).send(result.subscription)
   })
@@ -64,6 +55,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     const result = await service.subscribe({ kind: 'case', caseId: kase.id }, kase, undefined, req.body, {
       principal: req.principal,
       ip: req.ip,
+      acceptLanguage: req.headers['accept-language'],
     })
     return reply.code(result.status).send(result.subscription)
   })
@@ -94,30 +86,4 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       return reply.code(204).send()
     },
   )
-
-  const pageSchema = { tags: ['pages'], querystring: TokenQuery, response: { 200: html, 400: html } }
-
-  app.get(
-    '/subscriptions/confirm',
-    { config: { access: 'public' }, schema: pageSchema },
-    async (req, reply) => {
-      const sub = await service.confirm(req.query.token)
-      reply.type('text/html; charset=utf-8')
-      return sub ? confirmedPage(sub.email) : reply.code(400).send(invalidLinkPage())
-    },
-  )
-
-  app.get('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
-    const sub = await service.peekUnsubscribe(req.query.token)
-    reply.type('text/html; charset=utf-8')
-    if (!sub) return reply.code(400).send(invalidLinkPage())
-    if (sub.status === 'unsubscribed') return unsubscribedPage(sub.email)
-    return unsubscribeFormPage(sub.email, `/unsubscribe?token=${encodeURIComponent(req.query.token)}`)
-  })
-
-  app.post('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
-    const sub = await service.unsubscribe(req.query.token)
-    reply.type('text/html; charset=utf-8')
-    return sub ? unsubscribedPage(sub.email) : reply.code(400).send(invalidLinkPage())
-  })
 }
