@@ -117,6 +117,8 @@ export async function sendMessage(
     links: [],
     ...page,
   })
+  // Pages outside pageRoutes (the not-found page) need the pages' policy too, not the API's.
+  reply.header('content-security-policy', pageCsp(reply.request.protocol === 'https'))
   return reply.code(status).type('text/html; charset=utf-8').send(html)
 }
 
