@@ -207,7 +207,7 @@ describe('preferences', () => {
 
   it('saves reminders, language, time zone and digest; a mistake is shown next to its field', async () => {
     const { token, subs } = await subscribedTwice('saver@lawfirm.kz')
-    const [a, b] = subs as [{ id: string }, { id: string }]
+    const [a, b] = subs as unknown as [{ id: string }, { id: string }]
     const bad = await post(
       `/preferences?token=${token}`,
       `${a.id}.remindBefore=P1D&${a.id}.language=ru&${a.id}.timeZone=Mars%2FOlympus&${a.id}.digest=daily&${b.id}.remindBefore=P7D&${b.id}.language=en&${b.id}.timeZone=Asia%2FAlmaty&${b.id}.digest=none`,
