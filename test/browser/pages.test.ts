@@ -150,8 +150,17 @@ describe('a person in a browser', () => {
 })
 
 describe('accessibility', () => {
+  it('axe-core is awake: it reports an unlabelled field and a page without a language', async () => {
+    await withPage(async (page) => {
+      await page.setContent('<!doctype html><html><head><title>x</title></head><body><input></body></html>')
+      const ids = (await axeViolations(page)).map((v) => v.id)
+      expect(ids).toContain('html-has-lang')
+      expect(ids).toContain('label')
+    })
+  })
+
   it('axe-core finds no WCAG 2.1 A/AA violation on any page, in any language', {
-    timeout: 120_000,
+    timeout: 300_000,
   }, async () => {
     const staff = await h.auth('staff')
     await h.app.inject({
