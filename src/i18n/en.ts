@@ -149,6 +149,7 @@ export const en = {
   'label.deadline': 'Deadline',
   'label.dueOn': 'Due on',
   'label.wasDue': 'Was due on',
+  'label.dueYourTime': 'Ends (your time)',
   'label.rule': 'Rule',
   'label.trigger': 'Counted from',
 

@@ -149,6 +149,7 @@ export const kk: Messages = {
   'label.deadline': 'Мерзім',
   'label.dueOn': 'Аяқталу күні',
   'label.wasDue': 'Бұрынғы аяқталу күні',
+  'label.dueYourTime': 'Аяқталу уақыты (Сіздің уақытыңыз)',
   'label.rule': 'Ереже',
   'label.trigger': 'Есептеу басталған күн',
 

@@ -144,6 +144,7 @@ export const ru: Messages = {
   'label.deadline': 'Срок',
   'label.dueOn': 'Срок истекает',
   'label.wasDue': 'Прежний срок',
+  'label.dueYourTime': 'Истекает (Ваше время)',
   'label.rule': 'Правило',
   'label.trigger': 'Исчисляется от',
 
