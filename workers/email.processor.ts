@@ -71,7 +71,9 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         case: kase,
         readerZone: sub.timeZone ?? deadline.timeZone,
         recipientName: sub.name,
-        unsubscribeUrl,
+        language: sub.language ?? 'en',
+        subscribedBy: sub.subscribedBy ?? 'self',
+        ...links,
         remindBefore: reminder?.remindBefore,
         previous: previous as PreviousDue | undefined,
       })

@@ -152,8 +152,10 @@ export const kk: Messages = {
   'label.dueYourTime': 'Аяқталу уақыты (Сіздің уақытыңыз)',
   'label.rule': 'Ереже',
   'label.trigger': 'Есептеу басталған күн',
+  'label.notCounted': 'Есепке алынбаған күндер',
 
-  'deadline.reminder.subject': (p) => `Мерзім: ${p.what} — аяқталу күні: ${p.due} (${p.inWhat} қалды)`,
+  'deadline.reminder.subject': (p) =>
+    `Еске салу: ${p.what} — мерзімнің аяқталуына ${p.inWhat} қалды, ${p.due}`,
   'deadline.reminder.lead': (p) => `Еске саламыз: «${p.what}» мерзімінің аяқталуына ${p.inWhat} қалды.`,
   'deadline.created.subject': (p) => `Жаңа мерзім: ${p.what} — аяқталу күні: ${p.due}`,
   'deadline.created.lead': (p) => `«${p.caseTitle}» ісі бойынша мерзім белгіленді: ${p.what}.`,
