@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js'
-import { createCalendarFeeds } from './calendar/feeds.js'
+import { createCalendarFeeds, everyPage } from './calendar/feeds.js'
 import { createCaseStore } from './cases/case.store.js'
 import { createCourtCalendars } from './court-calendar/calendar.service.js'
 import { createOverrideStore } from './court-calendar/override.store.js'
@@ -91,8 +91,10 @@ export async function createServices({
     fanOut,
     tokens,
     rateLimit,
-    // Deadlines join the feeds with `deadlinesOfCase` once their store exists.
-    calendar: createCalendarFeeds({ cases, hearings, tokens, publicBaseUrl: config.http.publicBaseUrl }),
+    calendar: createCalendarFeeds({
+      ...{ cases, hearings, tokens, publicBaseUrl: config.http.publicBaseUrl },
+      deadlinesOfCase: (caseId) => everyPage((cursor) => deadlines.list({ caseId, limit: 200, cursor })),
+    }),
     fireReminder: createReminderFiring({ store, kinds, followers, fanOut, log }),
     crashPoint,
     hearingService: createHearingService({

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq'
-import { hearingEventAttachment } from '../src/calendar/attachment.js'
+import { calendarAttachment } from '../src/calendar/attachment.js'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
@@ -54,6 +54,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         readerZone: sub.timeZone ?? deadline.timeZone,
         recipientName: sub.name,
         unsubscribeUrl,
+        feedUrl: services.calendar.feedUrl(sub.id),
         remindBefore: reminder?.remindBefore,
         previous: previous as PreviousDue | undefined,
       })
@@ -109,7 +110,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       return 'failed'
     }
     // Reminders and notices carry the item as its feeds show it; a confirmation carries nothing.
-    const attachment = event && hearingEventAttachment(event, host)
+    const attachment = event && calendarAttachment(event, host)
     const started = Date.now()
     let error: unknown
     try {

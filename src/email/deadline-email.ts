@@ -17,6 +17,8 @@ export function renderDeadlineEmail(ctx: {
   readerZone: string
   recipientName: string | null
   unsubscribeUrl: string
+  /** The subscriber's private calendar feed (issue 11). */
+  feedUrl?: string | undefined
   remindBefore?: string | undefined
   previous?: PreviousDue | undefined
 }): RenderedEmail | undefined {
@@ -56,6 +58,7 @@ export function renderDeadlineEmail(ctx: {
     `Due: ${when}`,
     ...explanation(d),
     '',
+    ...(ctx.feedUrl ? [`Add to your calendar: ${ctx.feedUrl}`] : []),
     `To stop these emails: ${ctx.unsubscribeUrl}`,
   ]
   const html = `<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif">${lines
