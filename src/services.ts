@@ -51,7 +51,7 @@ export async function createServices({
   const deliveries = createDeliveryStore({ store })
   const keys = createKeyStore({ store })
   const calendars = createCourtCalendars({ overrides: createOverrideStore({ store }) })
-  const rules = createRuleStore({ store, builtIns: loadBuiltInRules() })
+  const rules = createRuleStore({ store, builtIns: loadBuiltInRules(undefined, { calendars: false }) })
   // The kinds of dated item that have reminders; each brings its store, its schema and its followers rule.
   const deadlines = createDeadlineStore({ store })
   const kinds = createDatedKinds(store, [
