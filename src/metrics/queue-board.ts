@@ -6,7 +6,7 @@ import { toProblem } from '../http/problem.js'
 import type { KeyStore } from '../keys/key.store.js'
 import { AppError } from '../platform/errors.js'
 import { QUEUE_NAMES, type Queues } from '../platform/queues.js'
-import { basicPasswordOf, mustBeOperator } from './operator-access.js'
+import { basicPasswordOf, bearerOf, mustBeOperator } from './operator-access.js'
 
 export const QUEUE_BOARD_PATH = '/admin/queues'
 
@@ -42,7 +42,9 @@ export const queueBoard: FastifyPluginAsync<{
   // Answered here rather than thrown: Bull Board's own error handler would turn a 401 into a 500.
   app.addHook('onRequest', async (req, reply) => {
     try {
-      await mustBeOperator(keys, basicPasswordOf(req.headers.authorization), {
+      const { authorization } = req.headers
+      // Basic for browsers; a Bearer admin key works too, as everywhere else in the API.
+      await mustBeOperator(keys, basicPasswordOf(authorization) ?? bearerOf(authorization), {
         challenge: 'Basic realm="courtbell queues", charset="UTF-8"',
       })
     } catch (err) {

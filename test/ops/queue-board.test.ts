@@ -15,7 +15,7 @@ const get = (url: string, authorization?: string) =>
 
 describe('/admin/queues', () => {
   it('asks for Basic credentials: 401 without them or with an unknown key', async () => {
-    for (const authorization of [undefined, basic('not-a-key-at-all-0000'), `Bearer ${ADMIN_KEY}`]) {
+    for (const authorization of [undefined, basic('not-a-key-at-all-0000'), 'Bearer not-a-key-at-all-0000']) {
       const res = await get('/admin/queues', authorization)
       expect(res.statusCode, String(authorization)).toBe(401)
       expect(res.headers['www-authenticate']).toMatch(/^Basic realm="courtbell queues"/)
@@ -27,6 +27,11 @@ describe('/admin/queues', () => {
   it('refuses a key that is not an admin key with 403', async () => {
     const staffKey = (await h.auth('staff')).authorization.replace('Bearer ', '')
     expect((await get('/admin/queues', basic(staffKey))).statusCode).toBe(403)
+    expect((await get('/admin/queues', `Bearer ${staffKey}`)).statusCode).toBe(403)
+  })
+
+  it('takes an admin key as a Bearer token too', async () => {
+    expect((await get('/admin/queues', `Bearer ${ADMIN_KEY}`)).statusCode).toBe(200)
   })
 
   it('serves the dashboard, its assets and its API to an admin key, with a policy its page can live with', async () => {
