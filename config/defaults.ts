@@ -22,4 +22,10 @@ export const defaults = {
   DATA_DIR: 'var',
   EMBEDDED_REDIS: 'auto',
 } as const
-export type SettingName = keyof typeof defaults | 'SMTP_URL' | 'ADMIN_API_KEY' | 'CRASH_AT' | 'METRICS_TOKEN'
+export type SettingName =
+  | keyof typeof defaults
+  | 'SMTP_URL'
+  | 'ADMIN_API_KEY'
+  | 'CRASH_AT'
+  | 'METRICS_TOKEN'
+  | 'METRICS_PORT'
