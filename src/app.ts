@@ -11,9 +11,14 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { auditRoutes, registerAudit } from './audit/audit.js'
+import { calendarRoutes } from './calendar/calendar.routes.js'
 import { caseRoutes } from './cases/case.routes.js'
+import { courtCalendarRoutes } from './court-calendar/calendar.routes.js'
+import { deadlineRoutes } from './deadlines/deadline.routes.js'
+import { ruleRoutes } from './deadlines/rule.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
+import { replayRoutes } from './endpoints/replay.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
 import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js'
 import { registerIdempotency } from './http/idempotency.js'
@@ -22,6 +27,8 @@ import { problemOf, toProblem } from './http/problem.js'
 import { validatorCompiler } from './http/validation.js'
 import { registerAuth } from './keys/auth.js'
 import { keyRoutes } from './keys/key.routes.js'
+import { metricsRoutes, registerHttpMetrics } from './metrics/metrics.routes.js'
+import { QUEUE_BOARD_PATH, queueBoard } from './metrics/queue-board.js'
 import { AppError } from './platform/errors.js'
 import type { Services } from './services.js'
 import { statsRoutes } from './stats/stats.routes.js'
@@ -91,7 +98,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
           'Court-deadline alerts: hearings in, email reminders and signed webhooks out. Errors are RFC 9457 problem details (application/problem+json). Lists take ?limit (1..200, default 50) and ?cursor and answer { items, nextCursor }.',
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key' },
+          basic: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'Any user name; an admin API key as password',
+          },
+        },
       },
       security: [{ bearer: [] }],
     },
@@ -110,6 +124,20 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
               description: 'This document as a browsable page (Swagger UI).',
               security: [],
               responses: { 200: { description: 'An HTML page' } },
+            },
+          },
+          [QUEUE_BOARD_PATH]: {
+            get: {
+              tags: ['operations'],
+              summary: 'Queue dashboard (Bull Board)',
+              description:
+                'The BullMQ queues, browsable; HTTP Basic auth with an admin API key as the password',
+              security: [{ basic: [] }],
+              responses: {
+                200: { description: 'An HTML page' },
+                401: { description: 'No or unknown key (WWW-Authenticate: Basic)' },
+                403: { description: 'Not an admin key' },
+              },
             },
           },
         },
@@ -176,12 +204,27 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     },
   )
 
+  registerHttpMetrics(app)
   registerAuth(app, services.keys, config.rateLimitPerMinute)
   registerIdempotency(app, services.store)
   registerAudit(app, services.store)
   await app.register(auditRoutes, { store: services.store })
   await app.register(keyRoutes, { keys: services.keys })
-  await app.register(caseRoutes, { cases: services.cases })
+  await app.register(metricsRoutes, {
+    keys: services.keys,
+    queues: services.queues,
+    deliveries: services.deliveries,
+    metricsToken: config.metricsToken,
+  })
+  await app.register(queueBoard, { keys: services.keys, queues: services.queues })
+  await app.register(caseRoutes, { cases: services.cases, rules: services.rules })
+  await app.register(courtCalendarRoutes, { calendars: services.calendars })
+  await app.register(ruleRoutes, { rules: services.rules })
+  await app.register(deadlineRoutes, {
+    deadlines: services.deadlines,
+    cases: services.cases,
+    service: services.deadlineService,
+  })
   await app.register(hearingRoutes, {
     hearings: services.hearings,
     cases: services.cases,
@@ -192,6 +235,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     service: services.subscriptionService,
     hearings: services.hearings,
     cases: services.cases,
+    feedUrl: services.calendar.feedUrl,
+  })
+  await app.register(calendarRoutes, {
+    feeds: services.calendar,
+    cases: services.cases,
+    subscriptions: services.subscriptions,
   })
   await app.register(endpointRoutes, {
     store: services.store,
@@ -200,6 +249,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     scheduler: services.scheduler,
     fanOut: services.fanOut,
     config,
+    log,
+  })
+  await app.register(replayRoutes, {
+    endpoints: services.endpoints,
+    deliveries: services.deliveries,
+    queues: services.queues,
     log,
   })
   await app.register(statsRoutes, {

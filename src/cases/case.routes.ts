@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { RuleStore } from '../deadlines/rule.store.js'
+import { ruleAppliesTo } from '../deadlines/rule-terms.js'
 import { IdParams, Page } from '../http/schema.js'
 import { type Principal, STAFF, STAFF_OR_PARTNER } from '../keys/auth.js'
-import { invalidField, notFound } from '../platform/errors.js'
+import { badRequest, invalidField, notFound } from '../platform/errors.js'
 import { isValidTimeZone, unknownTimeZone } from '../platform/time.js'
 import { Case, CaseCreate, CaseListQuery, CasePatch } from './case.schema.js'
 import type { CaseStore } from './case.store.js'
@@ -18,7 +20,23 @@ function checkTimeZone(zone: string | undefined) {
   if (zone !== undefined && !isValidTimeZone(zone)) throw invalidField('/timeZone', unknownTimeZone(zone))
 }
 
-export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async (app, { cases }) => {
+/** Each rule a case lists must exist and apply in the case's jurisdiction. */
+async function checkDeadlineRules(rules: RuleStore, jurisdiction: string | null, ids: readonly string[]) {
+  for (const [i, id] of ids.entries()) {
+    const rule = await rules.get(id)
+    const problem = !rule
+      ? `deadline rule ${id} does not exist`
+      : !ruleAppliesTo(rule, jurisdiction)
+        ? `deadline rule ${id} is for ${rule.jurisdiction}, not the case's jurisdiction (${jurisdiction ?? 'none'})`
+        : undefined
+    if (problem) throw badRequest(problem, [{ path: `/deadlineRules/${i}`, message: problem }])
+  }
+}
+
+export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore; rules: RuleStore }> = async (
+  app,
+  { cases, rules },
+) => {
   app.post(
     '/v1/cases',
     {
@@ -34,6 +52,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async
     },
     async (req, reply) => {
       checkTimeZone(req.body.timeZone)
+      await checkDeadlineRules(rules, req.body.jurisdiction ?? null, req.body.deadlineRules ?? [])
       return reply.code(201).send(await cases.create(req.body))
     },
   )
@@ -93,7 +112,14 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async
     },
     async (req) => {
       checkTimeZone(req.body.timeZone)
-      return cases.update(await cases.mustGet(req.params.id), req.body)
+      const current = await cases.mustGet(req.params.id)
+      if (req.body.jurisdiction !== undefined || req.body.deadlineRules !== undefined)
+        await checkDeadlineRules(
+          rules,
+          req.body.jurisdiction === undefined ? current.jurisdiction : req.body.jurisdiction,
+          req.body.deadlineRules ?? current.deadlineRules,
+        )
+      return cases.update(current, req.body)
     },
   )
 }

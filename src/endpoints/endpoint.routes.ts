@@ -5,9 +5,9 @@ import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
 import type { FanOut } from '../deliveries/fanout.js'
 import { type EventRecord, WEBHOOK_EVENT_TYPES } from '../events/event.js'
-import { IdParams, Page, PageQuery } from '../http/schema.js'
+import { IdParams, Page, PageQuery, Problem } from '../http/schema.js'
 import { type Principal, STAFF_OR_PARTNER } from '../keys/auth.js'
-import { badRequest, notFound } from '../platform/errors.js'
+import { badRequest, conflict, notFound } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { Store } from '../platform/store.js'
@@ -37,6 +37,29 @@ type Options = {
 
 const TestAccepted = Type.Object({ eventId: Type.String(), deliveryId: Type.String() })
 
+/** A partner sees only the endpoints its own key made; to it, anyone else's do not exist. */
+export async function mustOwnEndpoint(
+  endpoints: Pick<EndpointStore, 'get'>,
+  principal: Principal | null,
+  id: string,
+): Promise<EndpointRecord> {
+  const found = await endpoints.get(id)
+  if (!found || (principal?.scope === 'partner' && found.ownerKeyId !== principal.id))
+    throw notFound('Webhook endpoint', id)
+  return found
+}
+
+/**
+ * Turning an endpoint on starts afresh (no run of failures, nothing re-sent by that alone); turning it off
+ * says who did it. Setting what it already is changes nothing.
+ */
+function enabling(current: EndpointRecord, enabled: boolean): Partial<EndpointRecord> {
+  if (enabled === current.enabled) return {}
+  return enabled
+    ? { enabled, disabledReason: null, disabledAt: null, failingSince: null, warnedAt: null }
+    : { enabled, disabledReason: 'disabled by request', disabledAt: new Date().toISOString() }
+}
+
 export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, opts) => {
   const { store, endpoints, cases, scheduler, fanOut, config, log } = opts
 
@@ -56,13 +79,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
         ])
   }
 
-  /** A partner sees only the endpoints its own key made; to it, anyone else's do not exist. */
-  async function mustOwn(principal: Principal | null, id: string): Promise<EndpointRecord> {
-    const found = await endpoints.get(id)
-    if (!found || (principal?.scope === 'partner' && found.ownerKeyId !== principal.id))
-      throw notFound('Webhook endpoint', id)
-    return found
-  }
+  const mustOwn = (principal: Principal | null, id: string) => mustOwnEndpoint(endpoints, principal, id)
 
   async function replan(endpoint: EndpointRecord) {
     if (!endpoint.eventTypes.includes('hearing.reminder')) return
@@ -99,6 +116,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
           eventTypes: req.body.eventTypes ?? [...WEBHOOK_EVENT_TYPES],
           caseIds: req.body.caseIds ?? null,
           remindBefore: normalizeRemindBefore(req.body.remindBefore, config.reminders.defaultRemindBefore),
+          contactEmail: req.body.contactEmail ?? null,
         },
         req.principal as Principal,
       )
@@ -172,7 +190,8 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
         ...(patch.remindBefore !== undefined
           ? { remindBefore: normalizeRemindBefore(patch.remindBefore, []) }
           : {}),
-        ...(patch.enabled !== undefined ? { enabled: patch.enabled, disabledReason: null } : {}),
+        ...(patch.contactEmail !== undefined ? { contactEmail: patch.contactEmail } : {}),
+        ...(patch.enabled !== undefined ? enabling(current, patch.enabled) : {}),
       })
       await replan(next)
       return endpointView(next)
@@ -222,13 +241,15 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       schema: {
         tags,
         summary: 'Send a test webhook',
-        description: 'Delivers a webhook.test event.',
+        description: 'Delivers a webhook.test event; 409 when the endpoint is disabled.',
         params: IdParams,
-        response: { 202: TestAccepted },
+        response: { 202: TestAccepted, 409: Problem },
       },
     },
     async (req, reply) => {
       const endpoint = await mustOwn(req.principal, req.params.id)
+      if (!endpoint.enabled)
+        throw conflict(`Webhook endpoint ${endpoint.id} is disabled; PATCH {"enabled": true} first`)
       const event: EventRecord = {
         id: newId('evt'),
         type: 'webhook.test',

@@ -11,11 +11,20 @@ const LocalStartsAt = Type.String({
     'Local time without offset, e.g. 2026-12-14T10:00 (seconds optional), or a date alone (2026-12-14) when the time is not announced',
 })
 
+export const DEFAULT_HEARING_DURATION = 'PT1H'
+const HearingDuration = Type.String({
+  pattern: '^PT(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?$',
+  maxLength: 20,
+  description:
+    'How long the hearing is expected to last: an ISO 8601 duration from PT5M to PT12H (default PT1H)',
+})
+
 export const HearingCreate = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 300 }),
     startsAt: LocalStartsAt,
     timeZone: Type.Optional(TimeZoneName),
+    duration: Type.Optional(HearingDuration),
     location: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
     notes: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
   },
@@ -45,6 +54,8 @@ export const Hearing = Type.Object({
   allDay: Type.Boolean(),
   timeZone: Type.String(),
   startsAtUtc: Instant,
+  // Hearings stored before durations existed read as the default.
+  duration: Type.String({ default: DEFAULT_HEARING_DURATION, description: 'ISO 8601, PT5M..PT12H' }),
   location: Nullable(Type.String()),
   notes: Nullable(Type.String()),
   status: StringEnum(['scheduled', 'cancelled', 'decided']),

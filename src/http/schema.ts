@@ -55,3 +55,8 @@ export const TimeZoneName = Type.String({
   maxLength: 64,
   description: 'IANA time zone, e.g. Asia/Almaty',
 })
+
+/** The problem responses a route can give, for its OpenAPI entry: `...problemResponses(400, 404)`. */
+export const problemResponses = <const C extends readonly (400 | 401 | 403 | 404 | 409 | 422 | 429)[]>(
+  ...codes: C
+) => Object.fromEntries(codes.map((code) => [code, Problem])) as { [K in C[number]]: typeof Problem }

@@ -37,6 +37,11 @@ function offsetAt(zone: IANAZone, ts: number): number {
   return offset
 }
 
+/** A zone's UTC offset in minutes at an instant, remembered per hour (see offsetAt). */
+export function zoneOffset(zone: string, ts: number): number {
+  return offsetAt(IANAZone.create(zone), ts)
+}
+
 /** The instant a wall time (given as the milliseconds of the same fields read in UTC) in a zone stands for.
  * Overlap (clocks set back): the earlier instant. Gap (clocks set forward): the wall time read with the
  * offset from before the gap, i.e. pushed forward by the gap's length, flagged `gap`.
@@ -136,6 +141,12 @@ function durationParts(value: string): DurationParts | undefined {
 
 function boundSeconds(p: DurationParts): number {
   return (((p.weeks * 7 + p.days) * 24 + p.hours) * 60 + p.minutes) * 60 + p.seconds
+}
+
+/** The seconds in a duration of whole weeks, days, hours, minutes and seconds; undefined when it is not one. */
+export function durationSeconds(value: string): number | undefined {
+  const parts = durationParts(value)
+  return parts && boundSeconds(parts)
 }
 
 export function parseRemindBefore(

@@ -7,7 +7,13 @@ import { IdParams, Page } from '../http/schema.js'
 import { STAFF } from '../keys/auth.js'
 import { forbidden, notFound } from '../platform/errors.js'
 import { confirmedPage, invalidLinkPage, unsubscribedPage, unsubscribeFormPage } from './pages.js'
-import { Subscription, SubscriptionCreate, SubscriptionListQuery, TokenQuery } from './subscription.schema.js'
+import {
+  type Subscription,
+  SubscriptionCreate,
+  SubscriptionListQuery,
+  SubscriptionView,
+  TokenQuery,
+} from './subscription.schema.js'
 import type { SubscriptionService } from './subscription.service.js'
 import type { SubscriptionStore } from './subscription.store.js'
 
@@ -16,15 +22,19 @@ type Options = {
   service: SubscriptionService
   hearings: HearingStore
   cases: CaseStore
+  /** The private calendar feed of a subscription (src/calendar). */
+  feedUrl: (subscriptionId: string) => string
 }
 
-const created = { 200: Subscription, 201: Subscription, 202: Subscription }
+const created = { 200: SubscriptionView, 201: SubscriptionView, 202: SubscriptionView }
 const html = { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } }
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
   app,
-  { subscriptions, service, hearings, cases },
+  { subscriptions, service, hearings, cases, feedUrl },
 ) => {
+  const view = (sub: Subscription) => ({ ...sub, feedUrl: feedUrl(sub.id) })
+
   // RFC 8058 one-click unsubscribe posts a form (multipart or urlencoded); its content does not matter.
   app.addContentTypeParser(
     ['application/x-www-form-urlencoded', 'multipart/form-data'],
@@ -56,7 +66,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       req.body,
       { principal: req.principal, ip: req.ip },
     )
-    return reply.code(result.status).send(result.subscription)
+    return reply.code(result.status).send(view(result.subscription))
   })
 
   app.post('/v1/cases/:id/subscriptions', subscribeOptions('case'), async (req, reply) => {
@@ -67,7 +77,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       principal: req.principal,
       ip: req.ip,
     })
-    return reply.code(result.status).send(result.subscription)
+    return reply.code(result.status).send(view(result.subscription))
   })
 
   app.get(
@@ -79,10 +89,13 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
         summary: 'List subscriptions',
         description: 'Subscriptions of a hearing, a case or an email address. Staff only.',
         querystring: SubscriptionListQuery,
-        response: { 200: Page(Subscription) },
+        response: { 200: Page(SubscriptionView) },
       },
     },
-    async (req) => subscriptions.list({ ...req.query, limit: req.query.limit ?? 50 }),
+    async (req) => {
+      const page = await subscriptions.list({ ...req.query, limit: req.query.limit ?? 50 })
+      return { ...page, items: page.items.map(view) }
+    },
   )
 
   app.delete(

@@ -46,6 +46,12 @@ export const Subscription = Type.Object({
 named(Subscription, 'Subscription', 'An email address following a hearing or a whole case')
 export type Subscription = Static<typeof Subscription>
 
+/** A subscription as the API shows it: the record, and the link to its private calendar feed. */
+export const SubscriptionView = Type.Object({
+  ...Subscription.properties,
+  feedUrl: Type.String({ description: 'Its private iCalendar feed (…/calendar/<token>.ics); no key needed' }),
+})
+
 export const SubscriptionListQuery = Type.Object(
   {
     hearingId: Type.Optional(Type.String({ maxLength: 100 })),

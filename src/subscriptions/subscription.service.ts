@@ -2,6 +2,7 @@ import type { Config } from '../../config/index.js'
 import type { Case } from '../cases/case.schema.js'
 import type { FanOut } from '../deliveries/fanout.js'
 import type { EventRecord } from '../events/event.js'
+import { hearingItem } from '../hearings/hearing.dated.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
 import type { RateLimiter } from '../http/rate-limit.js'
@@ -59,7 +60,7 @@ export function createSubscriptionService(deps: Deps) {
     try {
       if (sub.hearingId) {
         const hearing = await hearings.get(sub.hearingId)
-        if (hearing) await scheduler.sync(hearing)
+        if (hearing) await scheduler.sync(hearingItem(hearing))
         return
       }
       await scheduler.syncUpcoming([sub.caseId as string])

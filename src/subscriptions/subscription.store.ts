@@ -114,26 +114,25 @@ export function createSubscriptionStore({ store }: { store: Store }) {
     },
 
     /**
-     * The distinct reminder offsets the active subscriptions of each hearing and of its case want, for many
-     * hearings in one round trip (the reconciler asks for a batch at once).
+     * The distinct reminder offsets the active subscriptions of each item's targets want (an item is followed
+     * through its own id, its case's, …), for many items in one round trip (the reconciler asks for a batch).
      */
-    async offsetsWanted(targets: readonly { hearingId: string; caseId: string }[]): Promise<string[][]> {
+    async offsetsWanted(targets: readonly (readonly string[])[]): Promise<string[][]> {
       if (targets.length === 0) return []
       const tx = redis.pipeline()
-      for (const t of targets) tx.sunion(keys.followerOffsets(t.hearingId), keys.followerOffsets(t.caseId))
+      for (const ids of targets) tx.sunion(...ids.map(keys.followerOffsets))
       return ((await tx.exec()) ?? []).map(([err, offsets]) => {
         if (err) throw err
         return offsets as string[]
       })
     },
 
-    /** Active subscriptions following a hearing: its own and its case's. */
-    async activeFollowers(hearingId: string, caseId: string): Promise<Subscription[]> {
-      const ids = [
-        ...(await redis.zrange(keys.index(followersIndex(hearingId)), 0, -1)),
-        ...(await redis.zrange(keys.index(followersIndex(caseId)), 0, -1)),
-      ]
-      const subs = await store.getMany<Subscription>(ids)
+    /** Active subscriptions following any of these targets (a hearing and its case, …), each once. */
+    async activeFollowers(targetIds: readonly string[]): Promise<Subscription[]> {
+      const ids = new Set<string>()
+      for (const targetId of targetIds)
+        for (const id of await redis.zrange(keys.index(followersIndex(targetId)), 0, -1)) ids.add(id)
+      const subs = await store.getMany<Subscription>([...ids])
       return subs.filter((s): s is Subscription => s?.status === 'active')
     },
 

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { Case } from '../cases/case.schema.js'
+import { Deadline } from '../deadlines/deadline.schema.js'
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events/event.js'
 import { Hearing } from '../hearings/hearing.schema.js'
 import { Instant, Nullable, StringEnum } from '../http/schema.js'
@@ -10,22 +11,36 @@ export const WebhookEvent = Type.Object(
     type: StringEnum(WEBHOOK_EVENT_TYPES),
     timestamp: Instant,
     data: Type.Object({
-      hearing: Nullable(Hearing),
+      hearing: Type.Optional(Nullable(Hearing)),
+      deadline: Type.Optional(Deadline),
       case: Nullable(Case),
       reminder: Type.Optional(
         Type.Object(
           {
-            remindBefore: Type.String({ description: 'ISO 8601 duration before the hearing, e.g. P1D' }),
+            remindBefore: Type.String({
+              description: 'ISO 8601 duration before the hearing or the deadline, e.g. P1D',
+            }),
             dueAt: Instant,
           },
-          { description: 'hearing.reminder only' },
+          { description: 'hearing.reminder and deadline.reminder only' },
         ),
       ),
       previous: Type.Optional(
-        Type.Object(
-          { startsAt: Type.String(), timeZone: Type.String(), startsAtUtc: Instant, allDay: Type.Boolean() },
-          { description: 'hearing.rescheduled only: the time before the change' },
-        ),
+        Type.Union([
+          Type.Object(
+            {
+              startsAt: Type.String(),
+              timeZone: Type.String(),
+              startsAtUtc: Instant,
+              allDay: Type.Boolean(),
+            },
+            { description: 'hearing.rescheduled: the time before the change' },
+          ),
+          Type.Object(
+            { dueOn: Type.String({ format: 'date' }), dueAtUtc: Instant },
+            { description: 'deadline.rescheduled: the due day and moment before the change' },
+          ),
+        ]),
       ),
     }),
   },
@@ -38,6 +53,14 @@ const WHEN: Record<WebhookEventType, string> = {
   'hearing.cancelled': 'A hearing was cancelled; no reminder for it fires afterwards.',
   'hearing.decided': 'Staff recorded the outcome (`data.hearing.outcome`).',
   'hearing.reminder': "A reminder came due at one of the endpoint's remindBefore offsets (`data.reminder`).",
+  'deadline.created':
+    "A deadline was registered on a case the endpoint follows, given or computed (`data.deadline.computation` explains it); also when a decided hearing starts one of the case's deadline rules.",
+  'deadline.rescheduled':
+    'A deadline moved (a new due day, a court-calendar override, a rule or its trigger hearing changed); `data.previous` holds the due day and moment before.',
+  'deadline.cancelled': 'A deadline was cancelled; no reminder for it fires afterwards.',
+  'deadline.met': 'Staff recorded the deadline as met (the filing was made).',
+  'deadline.reminder':
+    "A reminder came due at one of the endpoint's remindBefore offsets before the deadline expires (`data.reminder`).",
   'webhook.test': 'Sent by POST /v1/webhook-endpoints/{id}/test.',
 }
 

@@ -114,7 +114,7 @@ describe('no worker at the moment', () => {
       await h.app.inject({ method: 'GET', url: '/v1/deliveries?status=missed', headers: await staff() })
     ).json().items
     const stats = (await h.app.inject({ method: 'GET', url: '/v1/stats', headers: await staff() })).json()
-    const missedLog = logged(p, 'reminder missed: hearing already began')
+    const missedLog = logged(p, 'reminder missed: its moment has come')
     console.log(
       `fault worker-absent: missed=${missed.length} listedMissed=${listing.length} statsMissed=${stats.deliveries.byStatus.missed} missedLogLines=${missedLog.length} overdueLagBeforeWorkerMs=${beforeWorker.reminders.oldestDueLagMs} sentLate=1 lateByMs=${lateBy} beforeHearingMs=${Date.parse(later.startsAtUtc) - lateHook.receivedAt}`,
     )
