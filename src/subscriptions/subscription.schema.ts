@@ -43,7 +43,6 @@ export const Subscription = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
-named(Subscription, 'Subscription', 'An email address following a hearing or a whole case')
 export type Subscription = Static<typeof Subscription>
 
 /** A subscription as the API shows it: the record, and the link to its private calendar feed. */
@@ -51,6 +50,7 @@ export const SubscriptionView = Type.Object({
   ...Subscription.properties,
   feedUrl: Type.String({ description: 'Its private iCalendar feed (…/calendar/<token>.ics); no key needed' }),
 })
+named(SubscriptionView, 'Subscription', 'An email address following a hearing or a whole case')
 
 export const SubscriptionListQuery = Type.Object(
   {
