@@ -22,7 +22,7 @@ import { replayRoutes } from './endpoints/replay.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
 import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js'
 import { registerIdempotency } from './http/idempotency.js'
-import { documentRoute, nameSchemas } from './http/openapi.js'
+import { documentRoute, nameSchemas, problemResponses } from './http/openapi.js'
 import { problemOf, toProblem } from './http/problem.js'
 import { validatorCompiler } from './http/validation.js'
 import { registerAuth } from './keys/auth.js'
@@ -139,8 +139,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
               security: [{ basic: [] }],
               responses: {
                 200: { description: 'An HTML page' },
-                401: { description: 'No or unknown key (WWW-Authenticate: Basic)' },
-                403: { description: 'Not an admin key' },
+                ...problemResponses(401, 403),
               },
             },
           },
