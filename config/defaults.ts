@@ -20,5 +20,14 @@ export const defaults = {
   RATE_LIMIT_PER_MINUTE: '3000',
   DATA_DIR: 'var',
   EMBEDDED_REDIS: 'auto',
+  REDIS_SENTINEL_NAME: 'mymaster',
+  REDIS_WAIT_REPLICAS: '0',
+  REDIS_WAIT_TIMEOUT_MS: '1000',
 } as const
-export type SettingName = keyof typeof defaults | 'SMTP_URL' | 'ADMIN_API_KEY' | 'CRASH_AT'
+export type SettingName =
+  | keyof typeof defaults
+  | 'SMTP_URL'
+  | 'ADMIN_API_KEY'
+  | 'CRASH_AT'
+  | 'REDIS_SENTINELS'
+  | 'REDIS_CLUSTER_NODES'
