@@ -127,18 +127,22 @@ export async function startHarness(opts: {
   }
 }
 
-export async function deleteKeys(redis: Redis, prefix: string) {
+/** Deletes every key under `${prefix}:`; answers how many there were. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
   // On Cluster, SCAN walks one node: walk every primary (a hash-tagged prefix lives on one of them).
   if (redis instanceof Cluster) {
-    for (const node of redis.nodes('master')) await deleteKeys(node, prefix)
-    return
+    let deleted = 0
+    for (const node of redis.nodes('master')) deleted += await deleteKeys(node, prefix)
+    return deleted
   }
+  let deleted = 0
   let cursor = '0'
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
     cursor = next
-    if (keys.length > 0) await redis.unlink(...keys)
+    if (keys.length > 0) deleted += await redis.unlink(...keys)
   } while (cursor !== '0')
+  return deleted
 }
 
 /** The Bilash case of ../shared/fixtures, as the tests use it. */
