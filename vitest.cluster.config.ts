@@ -10,7 +10,7 @@ export default defineConfig({
       'test/e2e/reminders.test.ts',
       'test/e2e/delivery.test.ts',
       'test/faults/queue-loss.test.ts',
-      'test/faults/kill-worker.test.ts',
+      'test/faults/crash-after-write.test.ts',
       'test/reminder-jobs.test.ts',
       'test/cluster/*.test.ts',
     ],

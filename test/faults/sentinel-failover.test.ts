@@ -36,7 +36,9 @@ type Figures = {
   /** Reminders due between the kill and the API's recovery: late by the outage, at most. */
   dueInOutage: number
   dueInOutageMaxLateMs: number
-  /** The others: how late they arrived (the machine's load, not the failover). */
+  /** Every reminder that arrived more than a second after its moment. */
+  lateOver1s: number
+  /** The others: how late they arrived (the machine's load, and the kill's in-flight work). */
   othersMedianLateMs: number
   othersMaxLateMs: number
   unconfirmedWrites: number
@@ -205,6 +207,7 @@ async function failoverRun(run: string, waitReplicas: number): Promise<Figures> 
     remindersLost: reminded.filter((r) => r === undefined).length,
     remindersDoubled: reminded.filter((r) => r !== undefined && r.total > 1).length,
     distinctIdsDoubled: reminded.filter((r) => r !== undefined && r.ids.size > 1).length,
+    lateOver1s: arrived.filter((r) => r.lateMs > 1000).length,
     dueInOutage: outageLate.length,
     dueInOutageMaxLateMs: Math.max(0, ...outageLate),
     othersMedianLateMs: percentile(othersLate, 50),
