@@ -15,12 +15,13 @@ import { almatyWallTime, freePort, processEnv, sleep, stopAll } from './support.
  * again, acknowledged hearings lost, reminders lost, doubled and late, and what WAIT costs a write.
  */
 const OFFSET = 'PT10S'
+const OFFSET_MS = 10_000
 const LEAD_MS = 15_000 // a hearing starts this far ahead: its reminder is due 4-5 s after it is created
 const LANES = 4
 const KILL_AFTER_MS = 5000
 const LOAD_AFTER_RECOVERY_MS = 3000
 
-type Write = { startedAt: number; endedAt: number; status: number; id?: string }
+type Write = { startedAt: number; endedAt: number; status: number; id?: string; dueAt?: number }
 type Figures = {
   run: string
   acknowledged: number
@@ -30,7 +31,10 @@ type Figures = {
   downtimeMs: number
   readyAgainMs: number
   writesLost: number
+  /** Reminders of acknowledged hearings that never arrived, though their moment was after the answer. */
   remindersLost: number
+  /** Acknowledged hearings whose reminder moment had passed when the answer came: skipped by design. */
+  dueBeforeAnswer: number
   remindersDoubled: number
   distinctIdsDoubled: number
   /** Reminders due between the kill and the API's recovery: late by the outage, at most. */
@@ -120,17 +124,21 @@ async function failoverRun(run: string, waitReplicas: number): Promise<Figures> 
       const startedAt = Date.now()
       let status = 0
       let id: string | undefined
+      let dueAt: number | undefined
       try {
         const res = await call(api, 'POST', `/v1/cases/${kase.body.id}/hearings`, {
           title: `${run} ${n}-${i}`,
           startsAt: almatyWallTime(startedAt + LEAD_MS),
         })
         status = res.status
-        if (status === 201) id = res.body.id as string
+        if (status === 201) {
+          id = res.body.id as string
+          dueAt = Date.parse(res.body.startsAtUtc as string) - OFFSET_MS
+        }
       } catch {
         status = 0 // no answer at all
       }
-      writes.push({ startedAt, endedAt: Date.now(), status, ...(id ? { id } : {}) })
+      writes.push({ startedAt, endedAt: Date.now(), status, ...(id && dueAt ? { id, dueAt } : {}) })
       if (status !== 201) await sleep(50)
     }
   }
@@ -189,6 +197,13 @@ async function failoverRun(run: string, waitReplicas: number): Promise<Figures> 
     hooks.set(id, entry)
   }
   const reminded = acknowledged.map((w) => hooks.get(w.id as string))
+  const lost = acknowledged.filter((w) => (w.dueAt as number) > w.endedAt && !hooks.has(w.id as string))
+  for (const w of lost) {
+    const deliveries = await call(api, 'GET', `/v1/deliveries?hearingId=${w.id}`)
+    console.log(
+      `reminder lost (${run}): hearing ${w.id} asked ${w.startedAt - killedAt} ms after the kill, answered in ${w.endedAt - w.startedAt} ms, due ${(w.dueAt as number) - w.endedAt} ms after the answer; deliveries: ${JSON.stringify(deliveries.body.items?.map((d: { status: string; eventType: string }) => `${d.eventType}:${d.status}`))}`,
+    )
+  }
   const arrived = reminded.flatMap((r) => (r ? [r] : []))
   const inOutage = (r: { dueAt: number }) => r.dueAt >= killedAt && r.dueAt <= (recoveredAt as number)
   const outageLate = arrived.filter(inOutage).map((r) => r.lateMs)
@@ -204,7 +219,8 @@ async function failoverRun(run: string, waitReplicas: number): Promise<Figures> 
     downtimeMs: (recoveredAt as number) - killedAt,
     readyAgainMs: (readiness.find((r) => r.at > killedAt && r.ok)?.at ?? Number.NaN) - killedAt,
     writesLost,
-    remindersLost: reminded.filter((r) => r === undefined).length,
+    remindersLost: lost.length,
+    dueBeforeAnswer: acknowledged.filter((w) => (w.dueAt as number) <= w.endedAt).length,
     remindersDoubled: reminded.filter((r) => r !== undefined && r.total > 1).length,
     distinctIdsDoubled: reminded.filter((r) => r !== undefined && r.ids.size > 1).length,
     lateOver1s: arrived.filter((r) => r.lateMs > 1000).length,
