@@ -1,5 +1,7 @@
 import { resolve } from 'node:path'
 import { defaults, type SettingName } from './defaults.js'
+import { ConfigError } from './errors.js'
+import { type RedisTopology, redisTopology } from './redis-topology.js'
 
 export type Role = 'all' | 'api' | 'worker'
 
@@ -7,7 +9,15 @@ export type Config = Readonly<{
   env: 'development' | 'production' | 'test'
   role: Role
   http: Readonly<{ port: number; host: string; publicBaseUrl: string }>
-  redis: Readonly<{ url: string; prefix: string; embedded: 'auto' | 'off' }>
+  redis: Readonly<{
+    url: string
+    prefix: string
+    embedded: 'auto' | 'off'
+    topology: RedisTopology
+    /** API writes wait until this many replicas have them (Redis WAIT), up to waitTimeoutMs; 0: no wait. */
+    waitReplicas: number
+    waitTimeoutMs: number
+  }>
   mail: Readonly<{ smtpUrl: string | undefined; from: string; outboxDir: string }>
   adminApiKey: string | undefined
   webhooks: Readonly<{
@@ -41,13 +51,7 @@ export type Config = Readonly<{
   logLevel: string
 }>
 
-export class ConfigError extends Error {
-  readonly setting: string
-  constructor(setting: string, problem: string) {
-    super(`Invalid setting ${setting}: ${problem}`)
-    this.setting = setting
-  }
-}
+export { ConfigError }
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
@@ -150,6 +154,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: url('REDIS_URL', ['redis:', 'rediss:']) as string,
       prefix,
       embedded: oneOf('EMBEDDED_REDIS', ['auto', 'off'] as const),
+      topology: redisTopology(get, prefix),
+      waitReplicas: int('REDIS_WAIT_REPLICAS', 0, 16),
+      waitTimeoutMs: int('REDIS_WAIT_TIMEOUT_MS', 1, 60_000),
     },
     mail: {
       // 'outbox:' asks for the outbox on purpose (production refuses to fall back to it silently).
