@@ -20,5 +20,6 @@ export const defaults = {
   RATE_LIMIT_PER_MINUTE: '3000',
   DATA_DIR: 'var',
   EMBEDDED_REDIS: 'auto',
+  DIGEST_HOUR: '07:00',
 } as const
 export type SettingName = keyof typeof defaults | 'SMTP_URL' | 'ADMIN_API_KEY' | 'CRASH_AT'

@@ -13,6 +13,7 @@ import Fastify, {
 import { auditRoutes, registerAudit } from './audit/audit.js'
 import { caseRoutes } from './cases/case.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
+import { digestRoutes } from './digests/digest.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
 import { registerIdempotency } from './http/idempotency.js'
@@ -167,5 +168,6 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     endpoints: services.endpoints,
     queues: services.queues,
   })
+  await app.register(digestRoutes, { stop: services.digests.stop })
   return app
 }

@@ -2,6 +2,8 @@ import type { Config } from '../config/index.js'
 import { createCaseStore } from './cases/case.store.js'
 import { createDeliveryStore } from './deliveries/delivery.store.js'
 import { createFanOut } from './deliveries/fanout.js'
+import { noDeadlines } from './digests/digest.schema.js'
+import { createDigests } from './digests/digests.js'
 import { createEndpointStore } from './endpoints/endpoint.store.js'
 import { hearingKind } from './hearings/hearing.dated.js'
 import { createHearingService } from './hearings/hearing.service.js'
@@ -66,6 +68,17 @@ export async function createServices({
     fanOut,
     tokens,
     rateLimit,
+    digests: createDigests({
+      store,
+      subscriptions,
+      hearings,
+      deliveries,
+      queues,
+      tokens,
+      config,
+      log,
+      deadlines: noDeadlines,
+    }),
     fireReminder: createReminderFiring({ store, kinds, followers, fanOut, log }),
     crashPoint,
     hearingService: createHearingService({ hearings, cases, scheduler, queues, config, log, crashPoint }),

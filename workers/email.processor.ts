@@ -2,6 +2,8 @@ import type { Job } from 'bullmq'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
+import { digestView, renderDigest } from '../src/digests/render.js'
+import { digestStopUrl } from '../src/digests/stop.js'
 import type { Mailer } from '../src/email/mailer.js'
 import { isPermanentMailError } from '../src/email/mailer.js'
 import {
@@ -42,6 +44,8 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         recipientName: sub.name,
       })
     }
+    if (event.type === 'digest')
+      return event.data.digest && renderDigest(digestView(event.data.digest, { stopUrl: unsubscribeUrl }))
     const { hearing, case: kase, previous, reminder } = event.data
     if (!hearing || !kase) return undefined
     const ctx: EmailContext = {
@@ -78,7 +82,12 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       dlog.warn({ hearingId: delivery.hearingId }, 'reminder missed: hearing already began')
       return 'missed'
     }
-    const unsubscribeUrl = sub && `${base}/unsubscribe?token=${tokens.issue(sub.id, 'unsubscribe')}`
+    // A digest's footer link stops digests; every other email's unsubscribes from its subscription.
+    const unsubscribeUrl =
+      sub &&
+      (event?.type === 'digest'
+        ? digestStopUrl(base, tokens, sub.id)
+        : `${base}/unsubscribe?token=${tokens.issue(sub.id, 'unsubscribe')}`)
     const content =
       sub && unsubscribeUrl && event && sub.status !== 'unsubscribed'
         ? await render(event, sub, unsubscribeUrl)

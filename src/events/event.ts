@@ -1,4 +1,5 @@
 import type { Case } from '../cases/case.schema.js'
+import type { DigestSnapshot } from '../digests/digest.schema.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import { newId } from '../platform/ids.js'
 
@@ -11,8 +12,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'webhook.test',
 ] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
-/** Internal only: a double opt-in email travels the same delivery pipeline but never reaches a webhook. */
-export type EventType = WebhookEventType | 'subscription.confirmation'
+/** Internal only: a double opt-in email or a digest travels the same delivery pipeline but never reaches a webhook. */
+export type EventType = WebhookEventType | 'subscription.confirmation' | 'digest'
 
 export type PreviousTime = { startsAt: string; timeZone: string; startsAtUtc: string; allDay: boolean }
 
@@ -23,6 +24,7 @@ export type EventData = {
   previous?: PreviousTime
   endpointId?: string
   subscriptionId?: string
+  digest?: DigestSnapshot
 }
 
 /** An event as recorded: the snapshot every recipient gets, so a redelivery sends the same body. */

@@ -21,6 +21,9 @@ export function createKeys(prefix: string) {
     rate: (bucket: string) => k('rate', bucket),
     idempotency: (scope: string) => k('idem', scope),
     audit: (entityId: string) => k('audit', entityId),
+    /** Derived by the digest pass: who each address's digest covers, and which periods are done. */
+    digestPlans: k('digest', 'plans'),
+    digestDone: (periodId: string) => k('digest', 'done', periodId),
   }
 }
 export type Keys = ReturnType<typeof createKeys>

@@ -11,11 +11,16 @@ export type SubscriptionStatus = (typeof SubscriptionStatus)[keyof typeof Subscr
 export const RemindBefore = Type.Array(
   Type.String({ minLength: 2, maxLength: 40, description: 'ISO 8601 duration from PT1S to P366D' }),
   {
-    minItems: 1,
     maxItems: 10,
-    description: 'Moments before the hearing; day parts are calendar days in its zone',
+    description:
+      'Moments before the hearing; day parts are calendar days in its zone. May be empty only with a digest (notices and digest only)',
   },
 )
+
+export const DigestChoice = StringEnum(['none', 'daily', 'weekly'], {
+  description: `A digest email: daily at DIGEST_HOUR in the subscriber's zone (next 7 days), weekly on Mondays (next 14 days)`,
+})
+export type DigestChoice = 'none' | 'daily' | 'weekly'
 
 export const SubscriptionCreate = Type.Object(
   {
@@ -23,6 +28,7 @@ export const SubscriptionCreate = Type.Object(
     name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
     timeZone: Type.Optional(TimeZoneName),
     remindBefore: Type.Optional(RemindBefore),
+    digest: Type.Optional(DigestChoice),
   },
   { additionalProperties: false },
 )
@@ -38,6 +44,7 @@ export const Subscription = Type.Object({
     Type.String({ description: 'How times are shown to this person; null: the hearing zone' }),
   ),
   remindBefore: Type.Array(Type.String()),
+  digest: StringEnum(['none', 'daily', 'weekly'], { default: 'none' }),
   status: StringEnum(['pending', 'active', 'unsubscribed']),
   createdAt: Instant,
   updatedAt: Instant,

@@ -103,7 +103,12 @@ export function createSubscriptionService(deps: Deps) {
         name: input.name ?? null,
         timeZone: input.timeZone ?? hearing?.timeZone ?? kase.timeZone,
         remindBefore: normalizeRemindBefore(input.remindBefore, config.reminders.defaultRemindBefore),
+        digest: input.digest ?? 'none',
       }
+      if (fields.remindBefore.length === 0 && fields.digest === 'none')
+        throw badRequest('remindBefore may be empty only for a subscription with a digest', [
+          { path: '/remindBefore', message: 'at least one reminder, or a daily or weekly digest' },
+        ])
       if (who.principal) {
         const { subscription, existing } = await subscriptions.upsert(target, fields, 'active')
         await replan(subscription)

@@ -2,7 +2,7 @@ import { conflict } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Store } from '../platform/store.js'
 import { indexedOffsets, WRITE } from './offset-index.js'
-import type { Subscription, SubscriptionStatus } from './subscription.schema.js'
+import type { DigestChoice, Subscription, SubscriptionStatus } from './subscription.schema.js'
 
 export type Target = { kind: 'hearing'; hearingId: string } | { kind: 'case'; caseId: string }
 export type SubscriptionInput = {
@@ -10,6 +10,8 @@ export type SubscriptionInput = {
   name: string | null
   timeZone: string | null
   remindBefore: string[]
+  /** Absent: 'none' for a new subscription, unchanged for an existing one. */
+  digest?: DigestChoice
 }
 
 const targetKey = (t: Target) => (t.kind === 'hearing' ? t.hearingId : t.caseId)
@@ -89,6 +91,7 @@ export function createSubscriptionStore({ store }: { store: Store }) {
         id,
         hearingId: target.kind === 'hearing' ? target.hearingId : null,
         caseId: target.kind === 'case' ? target.caseId : null,
+        digest: 'none',
         ...input,
         status,
         createdAt: now,
@@ -105,6 +108,15 @@ export function createSubscriptionStore({ store }: { store: Store }) {
       const { after } = await commit(
         sub,
         (current) => current && { ...current, status, updatedAt: new Date().toISOString() },
+      )
+      return after ?? undefined
+    },
+
+    /** Changes the digest the subscription asks for, as stored now; one deleted meanwhile stays deleted. */
+    async setDigest(sub: Subscription, digest: DigestChoice): Promise<Subscription | undefined> {
+      const { after } = await commit(
+        sub,
+        (current) => current && { ...current, digest, updatedAt: new Date().toISOString() },
       )
       return after ?? undefined
     },
