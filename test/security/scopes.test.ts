@@ -260,6 +260,25 @@ const ROUTES: readonly Route[] = [
       url: `/unsubscribe?token=${h.services.tokens.issue(await freshSubscription('active'), 'unsubscribe')}`,
     }),
   },
+  // Digests: the stop link of a digest email (its token is the only credential)
+  {
+    method: 'GET',
+    path: '/digests/stop',
+    access: 'public',
+    ok: 200,
+    build: async () => ({
+      url: `/digests/stop?token=${h.services.tokens.issue(await freshSubscription('active'), 'digest')}`,
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/digests/stop',
+    access: 'public',
+    ok: 200,
+    build: async () => ({
+      url: `/digests/stop?token=${h.services.tokens.issue(await freshSubscription('active'), 'digest')}`,
+    }),
+  },
   // Webhook endpoints (staff or partner; a partner only its own)
   {
     method: 'POST',
