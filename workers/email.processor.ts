@@ -1,9 +1,11 @@
 import type { Job } from 'bullmq'
+import { itemEventAttachment } from '../src/calendar/attachment.js'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
 import { digestView, renderDigest } from '../src/digests/render.js'
 import { digestStopUrl } from '../src/digests/stop.js'
+import { renderDeadlineEmail } from '../src/email/deadline-email.js'
 import type { Mailer } from '../src/email/mailer.js'
 import { isPermanentMailError } from '../src/email/mailer.js'
 import {
@@ -15,8 +17,9 @@ import {
   renderReminder,
   renderRescheduled,
 } from '../src/email/render.js'
-import type { EventRecord } from '../src/events/event.js'
+import type { EventRecord, PreviousDue, PreviousTime } from '../src/events/event.js'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
+import { observeDelivered } from '../src/metrics/metrics.js'
 import type { JobCatalogue } from '../src/platform/queues.js'
 import type { Services } from '../src/services.js'
 import type { Subscription } from '../src/subscriptions/subscription.schema.js'
@@ -46,7 +49,18 @@ export function emailProcessor(services: Services, mailer: Mailer) {
     }
     if (event.type === 'digest')
       return event.data.digest && renderDigest(digestView(event.data.digest, { stopUrl: unsubscribeUrl }))
-    const { hearing, case: kase, previous, reminder } = event.data
+    const { hearing, deadline, case: kase, previous, reminder } = event.data
+    if (deadline && kase)
+      return renderDeadlineEmail({
+        type: event.type,
+        deadline,
+        case: kase,
+        readerZone: sub.timeZone ?? deadline.timeZone,
+        recipientName: sub.name,
+        unsubscribeUrl,
+        remindBefore: reminder?.remindBefore,
+        previous: previous as PreviousDue | undefined,
+      })
     if (!hearing || !kase) return undefined
     const ctx: EmailContext = {
       hearing,
@@ -54,12 +68,13 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       readerZone: sub.timeZone ?? hearing.timeZone,
       recipientName: sub.name,
       unsubscribeUrl,
+      feedUrl: services.calendar.feedUrl(sub.id),
     }
     switch (event.type) {
       case 'hearing.reminder':
         return reminder && renderReminder({ ...ctx, remindBefore: reminder.remindBefore })
       case 'hearing.rescheduled':
-        return previous && renderRescheduled({ ...ctx, previous })
+        return previous && renderRescheduled({ ...ctx, previous: previous as PreviousTime })
       case 'hearing.cancelled':
         return renderCancelled(ctx)
       case 'hearing.decided':
@@ -102,12 +117,15 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       dlog.info({ error }, 'delivery dropped')
       return 'failed'
     }
+    // Reminders and notices carry the item as its feeds show it; a confirmation carries nothing.
+    const attachment = event && itemEventAttachment(event, host)
     const started = Date.now()
     let error: unknown
     try {
       await mailer.send({
         to: sub.email,
         ...content,
+        ...(attachment ? { attachments: [attachment] } : {}),
         messageId: `<${delivery.id}@${host}>`,
         headers: {
           'List-Unsubscribe': `<${unsubscribeUrl}>`,
@@ -127,6 +145,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       retryScheduleMs: config.retryScheduleMs,
       log: dlog,
     })
+    if (settled.status === 'succeeded' && event) observeDelivered('email', event)
     return settled.status
   }
 }

@@ -13,6 +13,8 @@ export type EmailContext = {
   readerZone: string
   recipientName: string | null
   unsubscribeUrl: string
+  /** The subscriber's private calendar feed, linked in the footer. */
+  feedUrl?: string | undefined
 }
 
 type HearingTime = { startsAtUtc: string; allDay: boolean; startsAt: string; timeZone: string }
@@ -28,7 +30,7 @@ type Body = {
   footer?: Footer
 }
 type Row = { label: string; value: string }
-type Footer = { note: string; unsubscribeUrl: string }
+type Footer = { note: string; unsubscribeUrl: string; feedUrl?: string | undefined }
 
 export function renderReminder(ctx: EmailContext & { remindBefore: string }): RenderedEmail {
   const { hearing } = ctx
@@ -38,7 +40,7 @@ export function renderReminder(ctx: EmailContext & { remindBefore: string }): Re
     greeting: greeting(ctx.recipientName),
     lead: `This is your reminder: the hearing “${hearing.title}” is in ${inWhat}.`,
     rows: hearingRows(ctx),
-    footer: subscriptionFooter(ctx.unsubscribeUrl),
+    footer: subscriptionFooter(ctx.unsubscribeUrl, ctx.feedUrl),
   })
 }
 
@@ -54,7 +56,7 @@ export function renderRescheduled(ctx: EmailContext & { previous: HearingTime })
       ...timeRows(ctx.previous, ctx.readerZone, 'Was', 'Was (your time)'),
       ...placeRows(ctx),
     ],
-    footer: subscriptionFooter(ctx.unsubscribeUrl),
+    footer: subscriptionFooter(ctx.unsubscribeUrl, ctx.feedUrl),
   })
 }
 
@@ -65,7 +67,7 @@ export function renderCancelled(ctx: EmailContext): RenderedEmail {
     greeting: greeting(ctx.recipientName),
     lead: `The hearing “${hearing.title}” has been cancelled. You will get no more reminders for it.`,
     rows: [...hearingRows(ctx), ...optionalRow('Reason', hearing.cancelReason)],
-    footer: subscriptionFooter(ctx.unsubscribeUrl),
+    footer: subscriptionFooter(ctx.unsubscribeUrl, ctx.feedUrl),
   })
 }
 
@@ -81,7 +83,7 @@ export function renderDecided(ctx: EmailContext): RenderedEmail {
       ...optionalRow('Decided on', outcome ? courtDate(outcome.decidedAt, hearing.timeZone) : null),
       ...hearingRows(ctx),
     ],
-    footer: subscriptionFooter(ctx.unsubscribeUrl),
+    footer: subscriptionFooter(ctx.unsubscribeUrl, ctx.feedUrl),
   })
 }
 
@@ -110,8 +112,12 @@ function greeting(name: string | null): string {
   return name ? `Hello ${name},` : 'Hello,'
 }
 
-function subscriptionFooter(unsubscribeUrl: string): Footer {
-  return { note: 'You receive this email because you subscribed to courtbell notices.', unsubscribeUrl }
+function subscriptionFooter(unsubscribeUrl: string, feedUrl?: string): Footer {
+  return {
+    note: 'You receive this email because you subscribed to courtbell notices.',
+    unsubscribeUrl,
+    feedUrl,
+  }
 }
 
 /** The reader acts on their own clock, so the subject speaks it; an all-day hearing has only a court date. */
@@ -178,7 +184,8 @@ function toText(body: Body): string {
   const parts = [body.greeting, body.lead, rows.join('\n')]
   if (body.action) parts.push(`${body.action.label}:\n${body.action.url}`)
   if (body.closing) parts.push(body.closing)
-  if (body.footer) parts.push(`-- \n${body.footer.note}\nUnsubscribe: ${body.footer.unsubscribeUrl}`)
+  if (body.footer)
+    parts.push(`-- \n${body.footer.note}\n${feedText(body.footer)}Unsubscribe: ${body.footer.unsubscribeUrl}`)
   return `${parts.filter((p) => p !== '').join('\n\n')}\n`
 }
 
@@ -237,11 +244,22 @@ function htmlAction({ label, url }: { label: string; url: string }): string {
   ].join('\n')
 }
 
-function htmlFooter({ note, unsubscribeUrl }: Footer): string {
+function htmlFooter(footer: Footer): string {
+  const { note, unsubscribeUrl } = footer
   return (
     `<p style="margin:24px 0 0;padding-top:12px;border-top:1px solid #d1d9e0;font-size:12px;color:${muted}">` +
-    `${escapeHtml(note)} <a href="${escapeHtml(unsubscribeUrl)}" style="color:${muted}">Unsubscribe</a></p>`
+    `${escapeHtml(note)} ${feedHtml(footer)}<a href="${escapeHtml(unsubscribeUrl)}" style="color:${muted}">Unsubscribe</a></p>`
   )
+}
+
+// ---- the calendar feed in the footer (issue 11)
+
+function feedText({ feedUrl }: Footer): string {
+  return feedUrl ? `Add to your calendar: ${feedUrl}\n` : ''
+}
+
+function feedHtml({ feedUrl }: Footer): string {
+  return feedUrl ? `<a href="${escapeHtml(feedUrl)}" style="color:${muted}">Add to your calendar</a> · ` : ''
 }
 
 function multiline(value: string): string {

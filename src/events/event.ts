@@ -1,4 +1,5 @@
 import type { Case } from '../cases/case.schema.js'
+import type { Deadline } from '../deadlines/deadline.schema.js'
 import type { DigestSnapshot } from '../digests/digest.schema.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import { newId } from '../platform/ids.js'
@@ -9,6 +10,11 @@ export const WEBHOOK_EVENT_TYPES = [
   'hearing.cancelled',
   'hearing.decided',
   'hearing.reminder',
+  'deadline.created',
+  'deadline.rescheduled',
+  'deadline.cancelled',
+  'deadline.met',
+  'deadline.reminder',
   'webhook.test',
 ] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
@@ -17,11 +23,16 @@ export type EventType = WebhookEventType | 'subscription.confirmation' | 'digest
 
 export type PreviousTime = { startsAt: string; timeZone: string; startsAtUtc: string; allDay: boolean }
 
+/** What a deadline's due moment was before it moved. */
+export type PreviousDue = { dueOn: string; dueAtUtc: string }
+
 export type EventData = {
-  hearing: Hearing | null
+  /** Absent on a deadline's events (their body is { deadline, case, … }). */
+  hearing?: Hearing | null
+  deadline?: Deadline
   case: Case | null
   reminder?: { remindBefore: string; dueAt: string }
-  previous?: PreviousTime
+  previous?: PreviousTime | PreviousDue
   endpointId?: string
   subscriptionId?: string
   digest?: DigestSnapshot
@@ -38,6 +49,8 @@ export type EventRecord = {
   expiresAt?: string
   data: EventData
 }
+
+export const newEventId = () => newId('evt')
 
 export function hearingEvent(
   type: Exclude<WebhookEventType, 'webhook.test' | 'hearing.reminder'>,

@@ -2,11 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
+import { problemResponses } from '../http/openapi.js'
 import { IdParams, Page } from '../http/schema.js'
 import { STAFF } from '../keys/auth.js'
 import { forbidden, notFound } from '../platform/errors.js'
 import { confirmedPage, invalidLinkPage, unsubscribedPage, unsubscribeFormPage } from './pages.js'
-import { Subscription, SubscriptionCreate, SubscriptionListQuery, TokenQuery } from './subscription.schema.js'
+import {
+  type Subscription,
+  SubscriptionCreate,
+  SubscriptionListQuery,
+  SubscriptionView,
+  TokenQuery,
+} from './subscription.schema.js'
 import type { SubscriptionService } from './subscription.service.js'
 import type { SubscriptionStore } from './subscription.store.js'
 
@@ -15,15 +22,19 @@ type Options = {
   service: SubscriptionService
   hearings: HearingStore
   cases: CaseStore
+  /** The private calendar feed of a subscription (src/calendar). */
+  feedUrl: (subscriptionId: string) => string
 }
 
-const created = { 200: Subscription, 201: Subscription, 202: Subscription }
-const html = { type: 'string', description: 'An HTML page' } as const
+const created = { 200: SubscriptionView, 201: SubscriptionView, 202: SubscriptionView }
+const html = { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } }
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
   app,
-  { subscriptions, service, hearings, cases },
+  { subscriptions, service, hearings, cases, feedUrl },
 ) => {
+  const view = (sub: Subscription) => ({ ...sub, feedUrl: feedUrl(sub.id) })
+
   // RFC 8058 one-click unsubscribe posts a form (multipart or urlencoded); its content does not matter.
   app.addContentTypeParser(
     ['application/x-www-form-urlencoded', 'multipart/form-data'],
@@ -35,10 +46,11 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     config: { access: 'optional' as const },
     schema: {
       tags: ['subscriptions'],
-      description: `With a staff key: 201 active (200 when the email already follows this ${tag}). Without a key: 202 pending, and a confirmation email.`,
+      summary: `Subscribe an email to a ${tag}`,
+      description: `${tag === 'case' ? 'Covers every hearing of the case, present and future. ' : ''}With a staff key: 201 active (200 when the email already follows this ${tag}). Without a key: 202 pending, and a confirmation email.`,
       params: IdParams,
       body: SubscriptionCreate,
-      response: created,
+      response: { ...created, ...problemResponses(403) },
     },
   })
 
@@ -54,7 +66,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       req.body,
       { principal: req.principal, ip: req.ip },
     )
-    return reply.code(result.status).send(result.subscription)
+    return reply.code(result.status).send(view(result.subscription))
   })
 
   app.post('/v1/cases/:id/subscriptions', subscribeOptions('case'), async (req, reply) => {
@@ -65,7 +77,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       principal: req.principal,
       ip: req.ip,
     })
-    return reply.code(result.status).send(result.subscription)
+    return reply.code(result.status).send(view(result.subscription))
   })
 
   app.get(
@@ -74,18 +86,29 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       config: { access: STAFF },
       schema: {
         tags: ['subscriptions'],
+        summary: 'List subscriptions',
+        description: 'Subscriptions of a hearing, a case or an email address. Staff only.',
         querystring: SubscriptionListQuery,
-        response: { 200: Page(Subscription) },
+        response: { 200: Page(SubscriptionView) },
       },
     },
-    async (req) => subscriptions.list({ ...req.query, limit: req.query.limit ?? 50 }),
+    async (req) => {
+      const page = await subscriptions.list({ ...req.query, limit: req.query.limit ?? 50 })
+      return { ...page, items: page.items.map(view) }
+    },
   )
 
   app.delete(
     '/v1/subscriptions/:id',
     {
       config: { access: STAFF },
-      schema: { tags: ['subscriptions'], params: IdParams, response: { 204: { type: 'null' } } },
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Delete a subscription',
+        description: 'The address gets nothing more from this subscription. Staff only.',
+        params: IdParams,
+        response: { 204: { type: 'null' } },
+      },
     },
     async (req, reply) => {
       const sub = await subscriptions.get(req.params.id)
@@ -95,11 +118,23 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     },
   )
 
-  const pageSchema = { tags: ['pages'], querystring: TokenQuery, response: { 200: html, 400: html } }
+  const pageSchema = (summary: string, description: string) => ({
+    tags: ['pages'],
+    summary,
+    description,
+    querystring: TokenQuery,
+    response: { 200: html, 400: html },
+  })
 
   app.get(
     '/subscriptions/confirm',
-    { config: { access: 'public' }, schema: pageSchema },
+    {
+      config: { access: 'public' },
+      schema: pageSchema(
+        'Confirm a subscription',
+        'The link in a confirmation email: activates the pending subscription and answers with an HTML page.',
+      ),
+    },
     async (req, reply) => {
       const sub = await service.confirm(req.query.token)
       reply.type('text/html; charset=utf-8')
@@ -107,7 +142,11 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     },
   )
 
-  app.get('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
+  const unsubscribeSchema = pageSchema(
+    'Unsubscribe',
+    'The link in every email: GET shows a page with a button; POST (the button, or RFC 8058 one-click from a mail client) ends the subscription.',
+  )
+  app.get('/unsubscribe', { config: { access: 'public' }, schema: unsubscribeSchema }, async (req, reply) => {
     const sub = await service.peekUnsubscribe(req.query.token)
     reply.type('text/html; charset=utf-8')
     if (!sub) return reply.code(400).send(invalidLinkPage())
@@ -115,9 +154,13 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     return unsubscribeFormPage(sub.email, `/unsubscribe?token=${encodeURIComponent(req.query.token)}`)
   })
 
-  app.post('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
-    const sub = await service.unsubscribe(req.query.token)
-    reply.type('text/html; charset=utf-8')
-    return sub ? unsubscribedPage(sub.email) : reply.code(400).send(invalidLinkPage())
-  })
+  app.post(
+    '/unsubscribe',
+    { config: { access: 'public' }, schema: unsubscribeSchema },
+    async (req, reply) => {
+      const sub = await service.unsubscribe(req.query.token)
+      reply.type('text/html; charset=utf-8')
+      return sub ? unsubscribedPage(sub.email) : reply.code(400).send(invalidLinkPage())
+    },
+  )
 }

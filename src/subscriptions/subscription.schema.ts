@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
 export const SubscriptionStatus = {
@@ -49,7 +50,14 @@ export const Subscription = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Subscription, 'Subscription', 'An email address following a hearing or a whole case')
 export type Subscription = Static<typeof Subscription>
+
+/** A subscription as the API shows it: the record, and the link to its private calendar feed. */
+export const SubscriptionView = Type.Object({
+  ...Subscription.properties,
+  feedUrl: Type.String({ description: 'Its private iCalendar feed (…/calendar/<token>.ics); no key needed' }),
+})
 
 export const SubscriptionListQuery = Type.Object(
   {

@@ -7,11 +7,11 @@ import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
 import type { RateLimiter } from '../http/rate-limit.js'
 import type { Principal } from '../keys/auth.js'
-import { badRequest } from '../platform/errors.js'
+import { badRequest, invalidField } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { Store } from '../platform/store.js'
-import { isValidTimeZone, parseRemindBefore } from '../platform/time.js'
+import { isValidTimeZone, parseRemindBefore, unknownTimeZone } from '../platform/time.js'
 import type { Scheduler } from '../reminders/scheduler.js'
 import type { Subscription, SubscriptionCreate } from './subscription.schema.js'
 import type { SubscriptionStore, Target } from './subscription.store.js'
@@ -95,9 +95,7 @@ export function createSubscriptionService(deps: Deps) {
       who: { principal: Principal | null; ip: string },
     ) {
       if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone))
-        throw badRequest(`"${input.timeZone}" is not an IANA time zone`, [
-          { path: '/timeZone', message: 'unknown time zone' },
-        ])
+        throw invalidField('/timeZone', unknownTimeZone(input.timeZone))
       const fields = {
         email: input.email,
         name: input.name ?? null,

@@ -109,6 +109,7 @@ describe('what a digest lists', () => {
     allDay: false,
     timeZone: 'Asia/Almaty',
     startsAtUtc: '2026-12-03T05:00:00.000Z',
+    duration: 'PT1H',
     location: null,
     notes: null,
     status: 'scheduled',

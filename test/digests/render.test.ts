@@ -64,7 +64,9 @@ describe('the digest email', () => {
   it('lists each entry under its case with the court’s time and the reader’s', () => {
     expect(mail.text).toContain('Probation service v. Bilash\nCourt of Almaty · Case no. 7511-26')
     expect(mail.text).toContain('Hearing — MOVED: Preliminary hearing')
-    expect(mail.text).toContain('Friday 11 December, 10:00 (Asia/Almaty); your time: Friday 11 December, 06:00')
+    expect(mail.text).toContain(
+      'Friday 11 December, 10:00 (Asia/Almaty); your time: Friday 11 December, 06:00',
+    )
     expect(mail.text).toContain('Location: Room 4')
   })
 

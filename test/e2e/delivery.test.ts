@@ -137,6 +137,7 @@ describe('webhook retries', () => {
       allDay: false,
       timeZone: 'UTC',
       startsAtUtc: at(400),
+      duration: 'PT1H',
       location: null,
       notes: null,
       status: 'scheduled',
