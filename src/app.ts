@@ -30,6 +30,8 @@ import { registerAuth } from './keys/auth.js'
 import { keyRoutes } from './keys/key.routes.js'
 import { metricsRoutes, registerHttpMetrics } from './metrics/metrics.routes.js'
 import { QUEUE_BOARD_PATH, queueBoard } from './metrics/queue-board.js'
+import { pageRoutes } from './pages/plugin.js'
+import { notFoundPage, pageLanguage, pageSupport, wantsPage } from './pages/support.js'
 import { AppError } from './platform/errors.js'
 import type { Services } from './services.js'
 import { statsRoutes } from './stats/stats.routes.js'
@@ -83,10 +85,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       .send(problem)
   })
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .type('application/problem+json')
-      .send(problemOf('not_found', 404, 'Not found', `No route ${req.method} ${req.url.split('?')[0]}`)),
+    wantsPage(req)
+      ? notFoundPage(reply, pageLanguage(req), req.url)
+      : reply
+          .code(404)
+          .type('application/problem+json')
+          .send(problemOf('not_found', 404, 'Not found', `No route ${req.method} ${req.url.split('?')[0]}`)),
   )
 
   await app.register(swagger, {
@@ -242,6 +246,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     feeds: services.calendar,
     cases: services.cases,
     subscriptions: services.subscriptions,
+  })
+  await app.register(pageSupport)
+  await app.register(pageRoutes, {
+    cases: services.cases,
+    hearings: services.hearings,
+    subscriptions: services.subscriptions,
+    service: services.subscriptionService,
+    tokens: services.tokens,
+    publicBaseUrl: config.http.publicBaseUrl,
   })
   await app.register(endpointRoutes, {
     store: services.store,

@@ -16,6 +16,7 @@ import {
   renderDecided,
   renderReminder,
   renderRescheduled,
+  renderWelcome,
 } from '../src/email/render.js'
 import type { EventRecord, PreviousDue, PreviousTime } from '../src/events/event.js'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
@@ -23,6 +24,7 @@ import { observeDelivered } from '../src/metrics/metrics.js'
 import type { JobCatalogue } from '../src/platform/queues.js'
 import type { Services } from '../src/services.js'
 import type { Subscription } from '../src/subscriptions/subscription.schema.js'
+import { CONFIRM_TTL_MS } from '../src/subscriptions/tokens.js'
 import { attemptsLeft } from './attempts.js'
 
 /** One email attempt. A delivery already recorded as sent is never sent again, whatever BullMQ replays. */
@@ -36,19 +38,40 @@ export function emailProcessor(services: Services, mailer: Mailer) {
     sub: Subscription,
     unsubscribeUrl: string,
   ): Promise<RenderedEmail | undefined> {
-    if (event.type === 'subscription.confirmation') {
+    const links = {
+      unsubscribeUrl,
+      preferencesUrl: `${base}/preferences?token=${tokens.issuePreferences(sub.email)}`,
+      feedUrl: services.calendar.feedUrl(sub.id),
+    }
+    if (event.type === 'subscription.confirmation' || event.type === 'subscription.welcome') {
       const hearing = sub.hearingId ? await store.get<Hearing>(sub.hearingId) : undefined
       const kase = await store.get<Case>(hearing?.caseId ?? (sub.caseId as string))
       if (!kase) return undefined
-      return renderConfirmation({
+      const target = {
         targetTitle: hearing?.title ?? kase.title,
         caseTitle: kase.title,
-        confirmUrl: `${base}/subscriptions/confirm?token=${tokens.issue(sub.id, 'confirm')}`,
         recipientName: sub.name,
+        language: sub.language ?? 'en',
+        hearing,
+        court: kase.court,
+        readerZone: sub.timeZone ?? hearing?.timeZone ?? kase.timeZone,
+      }
+      if (event.type === 'subscription.welcome')
+        return renderWelcome({ ...target, ...links, remindBefore: sub.remindBefore })
+      const now = Date.now()
+      return renderConfirmation({
+        ...target,
+        confirmUrl: `${base}/subscriptions/confirm?token=${tokens.issue(sub.id, 'confirm', now)}`,
+        expiresAt: new Date(now + CONFIRM_TTL_MS).toISOString(),
       })
     }
     if (event.type === 'digest')
-      return event.data.digest && renderDigest(digestView(event.data.digest, { stopUrl: unsubscribeUrl }))
+      return (
+        event.data.digest &&
+        renderDigest(
+          digestView(event.data.digest, { stopUrl: unsubscribeUrl, preferencesUrl: links.preferencesUrl }),
+        )
+      )
     const { hearing, deadline, case: kase, previous, reminder } = event.data
     if (deadline && kase)
       return renderDeadlineEmail({
@@ -67,8 +90,9 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       case: kase,
       readerZone: sub.timeZone ?? hearing.timeZone,
       recipientName: sub.name,
-      unsubscribeUrl,
-      feedUrl: services.calendar.feedUrl(sub.id),
+      language: sub.language ?? 'en',
+      subscribedBy: sub.subscribedBy ?? 'self',
+      ...links,
     }
     switch (event.type) {
       case 'hearing.reminder':

@@ -1,13 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { escapeHtml, invalidLinkPage } from '../subscriptions/pages.js'
-import { TokenQuery } from '../subscriptions/subscription.schema.js'
+import { htmlResponses, TokenLangQuery } from '../pages/schemas.js'
+import { invalidLinkPage, sendMessage } from '../pages/support.js'
+import { digestMessages } from './render.js'
 import type { DigestStop } from './stop.js'
-
-const html = { type: 'string', description: 'An HTML page' } as const
-
-const page = (title: string, body: string) => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)} — courtbell</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
 
 /** The page behind a digest's "Stop digests" link: GET asks (scanners prefetch links), POST stops. */
 export const digestRoutes: FastifyPluginAsyncTypebox<{ stop: DigestStop }> = async (app, { stop }) => {
@@ -17,50 +12,55 @@ export const digestRoutes: FastifyPluginAsyncTypebox<{ stop: DigestStop }> = asy
     { parseAs: 'string', bodyLimit: 1024 },
     (_req, _body, done) => done(null, undefined),
   )
-  const schema = (summary: string, description: string) => ({
-    tags: ['pages'],
-    summary,
-    description,
-    querystring: TokenQuery,
-    response: { 200: html, 400: html },
+  // English until the catalogues of src/i18n take these strings over.
+  const lang = 'en'
+  const t = digestMessages[lang]
+  const route = (summary: string, description: string, ok: string) => ({
+    config: { access: 'public' as const },
+    schema: {
+      tags: ['pages'],
+      summary,
+      description,
+      querystring: TokenLangQuery,
+      response: htmlResponses({ 200: ok, 400: 'The link is not valid' }),
+    },
   })
 
   app.get(
     '/digests/stop',
-    {
-      config: { access: 'public' },
-      schema: schema(
-        'Ask to stop digests',
-        'A page with one button that stops the digests of the address the link names (400: the link is not valid).',
-      ),
-    },
+    route(
+      'The stop-digests link: a page with a Stop button',
+      'Shows which address would get no more digests and a button; changes nothing (mail scanners prefetch links).',
+      'The page with the button',
+    ),
     async (req, reply) => {
       const email = await stop.peek(req.query.token)
-      reply.type('text/html; charset=utf-8')
-      if (!email) return reply.code(400).send(invalidLinkPage())
-      const action = `/digests/stop?token=${encodeURIComponent(req.query.token)}`
-      return page(
-        'Stop digests',
-        `<p>Stop the daily and weekly digests sent to ${escapeHtml(email)}? Reminders and notices go on.</p>
-<form method="post" action="${escapeHtml(action)}"><button type="submit">Stop digests</button></form>`,
-      )
+      if (!email) return invalidLinkPage(reply, lang, req.url)
+      return sendMessage(reply, 200, lang, req.url, {
+        heading: t['stop.title'],
+        paragraphs: [t['stop.body']({ email })],
+        action: {
+          href: `/digests/stop?token=${encodeURIComponent(req.query.token)}`,
+          label: t['stop.button'],
+        },
+      })
     },
   )
 
   app.post(
     '/digests/stop',
-    {
-      config: { access: 'public' },
-      schema: schema(
-        'Stop digests',
-        'Stops every digest of the address the link names; also the one-click List-Unsubscribe target of digest emails (400: the link is not valid).',
-      ),
-    },
+    route(
+      'Stop digests (RFC 8058 one-click)',
+      'The button’s form, or a mail client’s one-click POST from a digest’s List-Unsubscribe (the body is ignored): every subscription of the address the link names asks for no digest any more; reminders and notices go on.',
+      'Digests stopped',
+    ),
     async (req, reply) => {
       const email = await stop.stop(req.query.token)
-      reply.type('text/html; charset=utf-8')
-      if (!email) return reply.code(400).send(invalidLinkPage())
-      return page('Digests stopped', `<p>${escapeHtml(email)} will receive no more digests.</p>`)
+      if (!email) return invalidLinkPage(reply, lang, req.url)
+      return sendMessage(reply, 200, lang, req.url, {
+        heading: t['stopped.title'],
+        paragraphs: [t['stopped.body']({ email })],
+      })
     },
   )
 }

@@ -31,6 +31,13 @@ export const digestMessages = {
     location: (p: { place: string }) => `Location: ${p.place}`,
     footer: 'You receive this digest because you asked for one in your courtbell subscriptions.',
     stopDigests: 'Stop digests',
+    preferences: 'Your preferences',
+    'stop.title': 'Stop digests',
+    'stop.body': (p: { email: string }) =>
+      `Stop the daily and weekly digests sent to ${p.email}? Reminders and notices go on as before.`,
+    'stop.button': 'Stop digests',
+    'stopped.title': 'Digests stopped',
+    'stopped.body': (p: { email: string }) => `${p.email} will receive no more digests.`,
   },
 } as const
 export type DigestLanguage = keyof typeof digestMessages
@@ -52,6 +59,8 @@ export type DigestView = {
   footer: string
   stopLabel: string
   stopUrl: string
+  /** Every subscription of the address, and its digest choice (the pages' preferences), when linked. */
+  preferences: { label: string; url: string } | null
 }
 
 const marks = (m: Messages): Record<Exclude<DigestMark, null>, string> => ({
@@ -60,7 +69,10 @@ const marks = (m: Messages): Record<Exclude<DigestMark, null>, string> => ({
   decided: m.decided,
 })
 
-export function digestView(d: DigestSnapshot, opts: { stopUrl: string; lang?: DigestLanguage }): DigestView {
+export function digestView(
+  d: DigestSnapshot,
+  opts: { stopUrl: string; preferencesUrl?: string; lang?: DigestLanguage },
+): DigestView {
   const lang = opts.lang ?? 'en'
   const m: Messages = digestMessages[lang]
   const dt = (iso: string, zone: string) => DateTime.fromISO(iso, { zone }).setLocale(m.locale)
@@ -106,6 +118,7 @@ export function digestView(d: DigestSnapshot, opts: { stopUrl: string; lang?: Di
     footer: m.footer,
     stopLabel: m.stopDigests,
     stopUrl: opts.stopUrl,
+    preferences: opts.preferencesUrl ? { label: m.preferences, url: opts.preferencesUrl } : null,
   }
 }
 
@@ -125,7 +138,9 @@ function toText(v: DigestView): string {
       ),
     ].join('\n'),
   )
-  return `${[v.greeting, v.lead, ...sections, `-- \n${v.footer}\n${v.stopLabel}: ${v.stopUrl}`].join('\n\n')}\n`
+  const prefs = v.preferences ? `\n${v.preferences.label}: ${v.preferences.url}` : ''
+  const footer = `-- \n${v.footer}${prefs}\n${v.stopLabel}: ${v.stopUrl}`
+  return `${[v.greeting, v.lead, ...sections, footer].join('\n\n')}\n`
 }
 
 // Inline styles and a plain layout, as in src/email/render.ts: mail clients drop <style> blocks.
@@ -160,7 +175,11 @@ function toHtml(v: DigestView): string {
     p(v.lead),
     ...cases,
     `<p style="margin:24px 0 0;padding-top:12px;border-top:1px solid #d1d9e0;font-size:12px;color:${muted}">` +
-      `${escapeHtml(v.footer)} <a href="${escapeHtml(v.stopUrl)}" style="color:${muted}">${escapeHtml(v.stopLabel)}</a></p>`,
+      `${escapeHtml(v.footer)} ` +
+      (v.preferences
+        ? `<a href="${escapeHtml(v.preferences.url)}" style="color:${muted}">${escapeHtml(v.preferences.label)}</a> · `
+        : '') +
+      `<a href="${escapeHtml(v.stopUrl)}" style="color:${muted}">${escapeHtml(v.stopLabel)}</a></p>`,
     '</div>',
     '</body></html>',
     '',

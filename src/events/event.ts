@@ -18,8 +18,11 @@ export const WEBHOOK_EVENT_TYPES = [
   'webhook.test',
 ] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
-/** Internal only: a double opt-in email or a digest travels the same delivery pipeline but never reaches a webhook. */
-export type EventType = WebhookEventType | 'subscription.confirmation' | 'digest'
+/**
+ * Internal only: a double opt-in email, the welcome a person subscribed by staff gets, and a digest travel the
+ * same delivery pipeline but never reach a webhook.
+ */
+export type EventType = WebhookEventType | 'subscription.confirmation' | 'subscription.welcome' | 'digest'
 
 export type PreviousTime = { startsAt: string; timeZone: string; startsAtUtc: string; allDay: boolean }
 

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { Language } from '../cases/case.schema.js'
 import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
@@ -18,10 +19,11 @@ export const RemindBefore = Type.Array(
   },
 )
 
-export const DigestChoice = StringEnum(['none', 'daily', 'weekly'], {
-  description: `A digest email: daily at DIGEST_HOUR in the subscriber's zone (next 7 days), weekly on Mondays (next 14 days)`,
+export const Digest = StringEnum(['none', 'daily', 'weekly'], {
+  description:
+    "A digest email of what is coming up: none (default), daily at DIGEST_HOUR in the subscriber's zone (the next 7 days), or weekly on Mondays (the next 14 days)",
 })
-export type DigestChoice = 'none' | 'daily' | 'weekly'
+export type Digest = Static<typeof Digest>
 
 export const SubscriptionCreate = Type.Object(
   {
@@ -29,7 +31,8 @@ export const SubscriptionCreate = Type.Object(
     name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
     timeZone: Type.Optional(TimeZoneName),
     remindBefore: Type.Optional(RemindBefore),
-    digest: Type.Optional(DigestChoice),
+    language: Type.Optional(Language),
+    digest: Type.Optional(Digest),
   },
   { additionalProperties: false },
 )
@@ -45,13 +48,15 @@ export const Subscription = Type.Object({
     Type.String({ description: 'How times are shown to this person; null: the hearing zone' }),
   ),
   remindBefore: Type.Array(Type.String()),
-  digest: StringEnum(['none', 'daily', 'weekly'], { default: 'none' }),
   status: StringEnum(['pending', 'active', 'unsubscribed']),
+  language: Language,
+  digest: Digest,
   createdAt: Instant,
   updatedAt: Instant,
 })
 named(Subscription, 'Subscription', 'An email address following a hearing or a whole case')
-export type Subscription = Static<typeof Subscription>
+/** As stored: also who asked for it (the footer of every email says so); not part of the API's answer. */
+export type Subscription = Static<typeof Subscription> & { subscribedBy?: 'staff' | 'self' }
 
 /** A subscription as the API shows it: the record, and the link to its private calendar feed. */
 export const SubscriptionView = Type.Object({
@@ -68,5 +73,3 @@ export const SubscriptionListQuery = Type.Object(
   },
   { additionalProperties: false },
 )
-
-export const TokenQuery = Type.Object({ token: Type.String({ minLength: 10, maxLength: 1000 }) })

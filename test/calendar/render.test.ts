@@ -20,6 +20,7 @@ const kase: Case = {
   tags: [],
   visibility: 'public',
   deadlineRules: [],
+  language: 'en',
   createdAt: '2026-11-01T00:00:00.000Z',
   updatedAt: '2026-11-01T00:00:00.000Z',
 }
