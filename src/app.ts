@@ -17,6 +17,7 @@ import { courtCalendarRoutes } from './court-calendar/calendar.routes.js'
 import { deadlineRoutes } from './deadlines/deadline.routes.js'
 import { ruleRoutes } from './deadlines/rule.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
+import { digestRoutes } from './digests/digest.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { replayRoutes } from './endpoints/replay.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
@@ -284,5 +285,6 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     endpoints: services.endpoints,
     queues: services.queues,
   })
+  await app.register(digestRoutes, { stop: services.digests.stop })
   return app
 }

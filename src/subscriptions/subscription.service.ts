@@ -110,6 +110,8 @@ export function createSubscriptionService(deps: Deps) {
         language: input.language,
         digest: input.digest,
       }
+      if (fields.remindBefore.length === 0 && (fields.digest ?? 'none') === 'none')
+        throw invalidField('/remindBefore', 'at least one reminder, or a daily or weekly digest')
       // A person asking for themselves reads best in the language their browser or client asks for.
       const defaultLanguage =
         (who.principal ? undefined : negotiateLanguage(who.acceptLanguage)) ?? kase.language ?? 'en'
