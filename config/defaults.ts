@@ -16,9 +16,10 @@ export const defaults = {
   DEFAULT_REMIND_BEFORE: 'P7D,P1D,PT2H',
   RECONCILE_INTERVAL_MS: '60000',
   SHUTDOWN_GRACE_MS: '10000',
-  JOB_LOCK_MS: '30000',
+  JOB_LOCK_MS: '5000',
+  WEBHOOK_DISABLE_AFTER: '5d',
   RATE_LIMIT_PER_MINUTE: '3000',
   DATA_DIR: 'var',
   EMBEDDED_REDIS: 'auto',
 } as const
-export type SettingName = keyof typeof defaults | 'SMTP_URL' | 'ADMIN_API_KEY' | 'CRASH_AT'
+export type SettingName = keyof typeof defaults | 'SMTP_URL' | 'ADMIN_API_KEY' | 'CRASH_AT' | 'METRICS_TOKEN'

@@ -10,7 +10,13 @@ export type Config = Readonly<{
   redis: Readonly<{ url: string; prefix: string; embedded: 'auto' | 'off' }>
   mail: Readonly<{ smtpUrl: string | undefined; from: string; outboxDir: string }>
   adminApiKey: string | undefined
-  webhooks: Readonly<{ allowPrivate: boolean; timeoutMs: number; requireHttps: boolean }>
+  webhooks: Readonly<{
+    allowPrivate: boolean
+    timeoutMs: number
+    requireHttps: boolean
+    /** An endpoint failing this long without a success is disabled; its contact is warned at min(24 h, half). */
+    disableAfterMs: number
+  }>
   retryScheduleMs: readonly number[]
   reminders: Readonly<{
     courtDayStart: string
@@ -18,8 +24,13 @@ export type Config = Readonly<{
     reconcileIntervalMs: number
   }>
   shutdownGraceMs: number
-  /** How long a worker's claim on a job lasts; a crashed worker's jobs are picked up after this. */
+  /**
+   * How long a worker's claim on a job lasts (renewed every half of it); the stalled check runs every half
+   * too, so a crashed worker's jobs are back in the queue within 1.5 × this.
+   */
   jobLockMs: number
+  /** Bearer token a Prometheus server scrapes /metrics with (an admin key works too). */
+  metricsToken: string | undefined
   /** Requests per minute one API key may make. */
   rateLimitPerMinute: number
   /** Fault tests only: the crash point at which the process kills itself (src/crash-point.ts). */
@@ -108,6 +119,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!/^[A-Za-z0-9_{}.-]+$/.test(prefix))
     throw new ConfigError('REDIS_PREFIX', 'letters, digits, _ . - { } only')
   const dataDir = resolve(must('DATA_DIR'))
+  if (env_ === 'production') requireForProduction(env)
+  const duration = (name: keyof typeof defaults): number => {
+    const ms = parseShortDuration(must(name))
+    if (ms === undefined || ms < 1000)
+      throw new ConfigError(name, `"${must(name)}" is not a duration of at least 1s, like 36h or 5d`)
+    return ms
+  }
+  const metricsToken = get('METRICS_TOKEN')
+  if (metricsToken !== undefined && metricsToken.length < 16)
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters')
 
   const config: Config = {
     env: env_,
@@ -123,7 +144,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       embedded: oneOf('EMBEDDED_REDIS', ['auto', 'off'] as const),
     },
     mail: {
-      smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
+      // 'outbox:' asks for the outbox on purpose (production refuses to fall back to it silently).
+      smtpUrl: outboxOrSmtp(url('SMTP_URL', ['smtp:', 'smtps:', 'outbox:'])),
       from: must('MAIL_FROM'),
       outboxDir: resolve(dataDir, 'outbox'),
     },
@@ -132,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowPrivate: bool('WEBHOOK_ALLOW_PRIVATE'),
       timeoutMs: int('WEBHOOK_TIMEOUT_MS', 100, 120_000),
       requireHttps: env_ === 'production',
+      disableAfterMs: duration('WEBHOOK_DISABLE_AFTER'),
     },
     retryScheduleMs,
     reminders: {
@@ -141,12 +164,51 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 0, 600_000),
     jobLockMs: int('JOB_LOCK_MS', 1000, 600_000),
+    metricsToken,
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 1, 10_000_000),
     crashAt: get('CRASH_AT'),
     dataDir,
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   }
   return deepFreeze(config)
+}
+
+const outboxOrSmtp = (raw: string | undefined) => (raw?.startsWith('outbox:') ? undefined : raw)
+
+/**
+ * In production, two defaults that suit a laptop would fail silently: emails written to files instead of
+ * sent, and links in them pointing at 127.0.0.1. Each must be chosen on purpose.
+ */
+function requireForProduction(env: Record<string, string | undefined>) {
+  if (!env.SMTP_URL)
+    throw new ConfigError(
+      'SMTP_URL',
+      'required when NODE_ENV=production, or emails are only written to files; set smtp://… or smtps://…, or SMTP_URL=outbox: to keep the outbox on purpose',
+    )
+  const base = env.PUBLIC_BASE_URL
+  const example = 'e.g. https://courtbell.example.org'
+  if (!base)
+    throw new ConfigError(
+      'PUBLIC_BASE_URL',
+      `required when NODE_ENV=production: the links in emails use it (${example})`,
+    )
+  let host = ''
+  try {
+    host = new URL(base).hostname.replace(/^\[|\]$/g, '')
+  } catch {
+    return // url() names the setting with a better message
+  }
+  if (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\./.test(host) ||
+    host === '0.0.0.0'
+  )
+    throw new ConfigError(
+      'PUBLIC_BASE_URL',
+      `points at this machine (${host}); in production the links in emails must reach the service from outside (${example})`,
+    )
 }
 
 export function redactUrl(raw: string): string {

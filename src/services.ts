@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js'
+import { createCalendarFeeds } from './calendar/feeds.js'
 import { createCaseStore } from './cases/case.store.js'
 import { createCourtCalendars } from './court-calendar/calendar.service.js'
 import { createOverrideStore } from './court-calendar/override.store.js'
@@ -90,6 +91,13 @@ export async function createServices({
     fanOut,
     tokens,
     rateLimit,
+    calendar: createCalendarFeeds({
+      cases,
+      hearings,
+      tokens,
+      publicBaseUrl: config.http.publicBaseUrl,
+      deadlinesOfCase: (caseId) => deadlines.ofCase(caseId),
+    }),
     fireReminder: createReminderFiring({ store, kinds, followers, fanOut, log }),
     crashPoint,
     hearingService: createHearingService({

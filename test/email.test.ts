@@ -32,6 +32,7 @@ const bilashCase: Case = {
   tags: ['human-rights', 'xinjiang', 'bilash'],
   visibility: 'public',
   deadlineRules: [],
+  language: 'en',
   createdAt: '2026-11-01T00:00:00.000Z',
   updatedAt: '2026-11-01T00:00:00.000Z',
 }
@@ -44,6 +45,7 @@ const allDayHearing: Hearing = {
   allDay: true,
   timeZone: 'Asia/Almaty',
   startsAtUtc: '2026-12-14T04:00:00.000Z',
+  duration: 'PT1H',
   location: 'Courtroom 5',
   notes: null,
   status: 'scheduled',

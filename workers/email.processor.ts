@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq'
+import { itemEventAttachment } from '../src/calendar/attachment.js'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
@@ -13,12 +14,15 @@ import {
   renderDecided,
   renderReminder,
   renderRescheduled,
+  renderWelcome,
 } from '../src/email/render.js'
 import type { EventRecord, PreviousDue, PreviousTime } from '../src/events/event.js'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
+import { observeDelivered } from '../src/metrics/metrics.js'
 import type { JobCatalogue } from '../src/platform/queues.js'
 import type { Services } from '../src/services.js'
 import type { Subscription } from '../src/subscriptions/subscription.schema.js'
+import { CONFIRM_TTL_MS } from '../src/subscriptions/tokens.js'
 import { attemptsLeft } from './attempts.js'
 
 /** One email attempt. A delivery already recorded as sent is never sent again, whatever BullMQ replays. */
@@ -32,15 +36,31 @@ export function emailProcessor(services: Services, mailer: Mailer) {
     sub: Subscription,
     unsubscribeUrl: string,
   ): Promise<RenderedEmail | undefined> {
-    if (event.type === 'subscription.confirmation') {
+    const links = {
+      unsubscribeUrl,
+      preferencesUrl: `${base}/preferences?token=${tokens.issuePreferences(sub.email)}`,
+      feedUrl: services.calendar.feedUrl(sub.id),
+    }
+    if (event.type === 'subscription.confirmation' || event.type === 'subscription.welcome') {
       const hearing = sub.hearingId ? await store.get<Hearing>(sub.hearingId) : undefined
       const kase = await store.get<Case>(hearing?.caseId ?? (sub.caseId as string))
       if (!kase) return undefined
-      return renderConfirmation({
+      const target = {
         targetTitle: hearing?.title ?? kase.title,
         caseTitle: kase.title,
-        confirmUrl: `${base}/subscriptions/confirm?token=${tokens.issue(sub.id, 'confirm')}`,
         recipientName: sub.name,
+        language: sub.language ?? 'en',
+        hearing,
+        court: kase.court,
+        readerZone: sub.timeZone ?? hearing?.timeZone ?? kase.timeZone,
+      }
+      if (event.type === 'subscription.welcome')
+        return renderWelcome({ ...target, ...links, remindBefore: sub.remindBefore })
+      const now = Date.now()
+      return renderConfirmation({
+        ...target,
+        confirmUrl: `${base}/subscriptions/confirm?token=${tokens.issue(sub.id, 'confirm', now)}`,
+        expiresAt: new Date(now + CONFIRM_TTL_MS).toISOString(),
       })
     }
     const { hearing, deadline, case: kase, previous, reminder } = event.data
@@ -51,7 +71,9 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         case: kase,
         readerZone: sub.timeZone ?? deadline.timeZone,
         recipientName: sub.name,
-        unsubscribeUrl,
+        language: sub.language ?? 'en',
+        subscribedBy: sub.subscribedBy ?? 'self',
+        ...links,
         remindBefore: reminder?.remindBefore,
         previous: previous as PreviousDue | undefined,
       })
@@ -61,7 +83,9 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       case: kase,
       readerZone: sub.timeZone ?? hearing.timeZone,
       recipientName: sub.name,
-      unsubscribeUrl,
+      language: sub.language ?? 'en',
+      subscribedBy: sub.subscribedBy ?? 'self',
+      ...links,
     }
     switch (event.type) {
       case 'hearing.reminder':
@@ -105,12 +129,15 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       dlog.info({ error }, 'delivery dropped')
       return 'failed'
     }
+    // Reminders and notices carry the item as its feeds show it; a confirmation carries nothing.
+    const attachment = event && itemEventAttachment(event, host)
     const started = Date.now()
     let error: unknown
     try {
       await mailer.send({
         to: sub.email,
         ...content,
+        ...(attachment ? { attachments: [attachment] } : {}),
         messageId: `<${delivery.id}@${host}>`,
         headers: {
           'List-Unsubscribe': `<${unsubscribeUrl}>`,
@@ -130,6 +157,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       retryScheduleMs: config.retryScheduleMs,
       log: dlog,
     })
+    if (settled.status === 'succeeded' && event) observeDelivered('email', event)
     return settled.status
   }
 }

@@ -1,6 +1,7 @@
 import { type ConnectionOptions, type Job, Worker } from 'bullmq'
 import { RetryLater, retryDelay } from '../src/deliveries/outcome.js'
 import type { Mailer } from '../src/email/mailer.js'
+import { timeReconcilerPass } from '../src/metrics/metrics.js'
 import { type JobCatalogue, type QueueName, RETENTION } from '../src/platform/queues.js'
 import { createReconciler } from '../src/reminders/reconciler.js'
 import type { Services } from '../src/services.js'
@@ -24,17 +25,18 @@ export function startWorkers(
     reminders: (job) => services.fireReminder(job),
     events: eventProcessor(services),
     email: emailProcessor(services, opts.mailer),
-    webhook: webhookProcessor(services),
+    webhook: webhookProcessor(services, opts.mailer),
   }
   const workers = (Object.keys(processors) as QueueName[]).map((name) => {
     const worker = new Worker(name, processors[name] as (job: Job) => Promise<unknown>, {
       connection: opts.connection,
       prefix,
       concurrency: CONCURRENCY[name],
-      // A killed worker's jobs go back to the queue once their lock lapses; a job may stall a few times
-      // (several crashes in a row) before BullMQ gives up on it.
+      // A killed worker's jobs go back to the queue once their lock lapses (renewed every half of it, so it
+      // lapses at most jobLockMs after the kill) and the next stalled check sees it (every half too): within
+      // 1.5 × jobLockMs, 7.5 s by default. A job may stall a few times (crashes in a row) before BullMQ gives up.
       lockDuration: config.jobLockMs,
-      stalledInterval: config.jobLockMs,
+      stalledInterval: Math.ceil(config.jobLockMs / 2),
       maxStalledCount: 5,
       // For jobs that carry no retention of their own (reminder jobs: see RETENTION).
       ...RETENTION,
@@ -55,7 +57,8 @@ export function startWorkers(
   })
 
   const reconciler = createReconciler({ ...services })
-  const reconcile = () => reconciler.pass().catch((err) => log.error({ err }, 'reconciler pass failed'))
+  const reconcile = () =>
+    timeReconcilerPass(() => reconciler.pass()).catch((err) => log.error({ err }, 'reconciler pass failed'))
   void reconcile()
   const timer = setInterval(reconcile, config.reminders.reconcileIntervalMs)
   timer.unref()

@@ -23,6 +23,7 @@ export type Sizes = {
   reschedule: { audiences: number[]; reps: number; warmup: number }
   /** Open deadlines one override moves; hearings moved for the per-item baseline; sparse deadline reminders. */
   deadlines: { override: number; hearingMoves: number; sparseSeconds: number; sparseEveryMs: number }
+  calendar: { items: number; reps: number; warmup: number }
 }
 
 export function sizesFor(mode: 'quick' | 'full' | 'large'): Sizes {
@@ -63,5 +64,6 @@ export function sizesFor(mode: 'quick' | 'full' | 'large'): Sizes {
       sparseSeconds: quick ? 5 : 30,
       sparseEveryMs: 50,
     },
+    calendar: { items: 1000, reps: quick ? 5 : 20, warmup: 2 },
   }
 }

@@ -3,8 +3,8 @@ import type { RuleStore } from '../deadlines/rule.store.js'
 import { ruleAppliesTo } from '../deadlines/rule-terms.js'
 import { IdParams, Page } from '../http/schema.js'
 import { type Principal, STAFF, STAFF_OR_PARTNER } from '../keys/auth.js'
-import { badRequest, notFound } from '../platform/errors.js'
-import { isValidTimeZone } from '../platform/time.js'
+import { badRequest, invalidField, notFound } from '../platform/errors.js'
+import { isValidTimeZone, unknownTimeZone } from '../platform/time.js'
 import { Case, CaseCreate, CaseListQuery, CasePatch } from './case.schema.js'
 import type { CaseStore } from './case.store.js'
 
@@ -17,10 +17,7 @@ export function visibleTo(principal: Principal | null, found: Case | undefined):
 }
 
 function checkTimeZone(zone: string | undefined) {
-  if (zone !== undefined && !isValidTimeZone(zone))
-    throw badRequest(`"${zone}" is not an IANA time zone`, [
-      { path: '/timeZone', message: 'unknown time zone' },
-    ])
+  if (zone !== undefined && !isValidTimeZone(zone)) throw invalidField('/timeZone', unknownTimeZone(zone))
 }
 
 /** Each rule a case lists must exist and apply in the case's jurisdiction. */
@@ -42,7 +39,17 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore; rules: Ru
 ) => {
   app.post(
     '/v1/cases',
-    { config: { access: STAFF }, schema: { tags: ['cases'], body: CaseCreate, response: { 201: Case } } },
+    {
+      config: { access: STAFF },
+      schema: {
+        tags: ['cases'],
+        summary: 'Register a case',
+        description:
+          'Creates a case: the court, its IANA time zone (hearings default to it), optional tags and visibility. `internal` cases are never shown to partner keys. Staff only.',
+        body: CaseCreate,
+        response: { 201: Case },
+      },
+    },
     async (req, reply) => {
       checkTimeZone(req.body.timeZone)
       await checkDeadlineRules(rules, req.body.jurisdiction ?? null, req.body.deadlineRules ?? [])
@@ -54,7 +61,13 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore; rules: Ru
     '/v1/cases',
     {
       config: { access: STAFF_OR_PARTNER },
-      schema: { tags: ['cases'], querystring: CaseListQuery, response: { 200: Page(Case) } },
+      schema: {
+        tags: ['cases'],
+        summary: 'List cases',
+        description: 'Cases, newest first, optionally with one tag. A partner key sees public cases only.',
+        querystring: CaseListQuery,
+        response: { 200: Page(Case) },
+      },
     },
     async (req) =>
       cases.list({
@@ -69,7 +82,13 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore; rules: Ru
     '/v1/cases/:id',
     {
       config: { access: STAFF_OR_PARTNER },
-      schema: { tags: ['cases'], params: IdParams, response: { 200: Case } },
+      schema: {
+        tags: ['cases'],
+        summary: 'Get a case',
+        description: 'One case. An internal case does not exist for a partner key (404).',
+        params: IdParams,
+        response: { 200: Case },
+      },
     },
     async (req) => {
       const found = await cases.get(req.params.id)
@@ -82,7 +101,14 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore; rules: Ru
     '/v1/cases/:id',
     {
       config: { access: STAFF },
-      schema: { tags: ['cases'], params: IdParams, body: CasePatch, response: { 200: Case } },
+      schema: {
+        tags: ['cases'],
+        summary: 'Change a case',
+        description: 'Changes the fields given; the others stay. Staff only.',
+        params: IdParams,
+        body: CasePatch,
+        response: { 200: Case },
+      },
     },
     async (req) => {
       checkTimeZone(req.body.timeZone)

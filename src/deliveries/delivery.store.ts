@@ -1,4 +1,5 @@
 import type { EndpointRecord } from '../endpoints/endpoint.schema.js'
+import { countDeliveries } from '../metrics/metrics.js'
 import { notFound } from '../platform/errors.js'
 import type { Store } from '../platform/store.js'
 import { indexMember, timeKey } from '../platform/store.js'
@@ -55,6 +56,7 @@ export function createDeliveryStore({ store }: { store: Store }) {
       isFinished(next) ? '' : String(Date.parse(next.nextAttemptAt ?? next.updatedAt)),
       next.id,
     )
+    if (next.status !== current.status) countDeliveries(next.channel, next.status)
     return next
   }
 
@@ -109,7 +111,9 @@ export function createDeliveryStore({ store }: { store: Store }) {
         )
       }
       const results = (await pipeline.exec()) ?? []
-      return deliveries.filter((_, i) => results[i]?.[1] === 1)
+      const created = deliveries.filter((_, i) => results[i]?.[1] === 1)
+      for (const d of created) countDeliveries(d.channel, d.status)
+      return created
     },
 
     /** Appends an attempt; pass the delivery as the caller read it (a delivery has one worker at a time). */
@@ -157,6 +161,8 @@ export function createDeliveryStore({ store }: { store: Store }) {
       channel?: 'email' | 'webhook' | undefined
       endpointId?: string | undefined
       hearingId?: string | undefined
+      /** Only those created at or after this instant. */
+      since?: string | undefined
       keep?: (d: Delivery) => boolean
       limit: number
       cursor?: string | undefined
@@ -170,6 +176,7 @@ export function createDeliveryStore({ store }: { store: Store }) {
         limit: opts.limit,
         cursor: opts.cursor,
         reverse: true,
+        ...(opts.since !== undefined ? { min: `[${timeKey(opts.since)}` } : {}),
         keep: (d) =>
           (opts.status === undefined || d.status === opts.status) &&
           (opts.channel === undefined || d.channel === opts.channel) &&

@@ -33,6 +33,16 @@ export function deliveryFor(
   }
 }
 
+export const ENDPOINT_DISABLED = 'endpoint disabled'
+
+/** The delivery an event would have been to a disabled endpoint: failed at once, with one attempt saying why. */
+const notSentToDisabled = (d: Delivery, now: string): Delivery => ({
+  ...d,
+  status: 'failed',
+  attempts: [{ at: now, durationMs: 0, error: ENDPOINT_DISABLED }],
+  nextAttemptAt: null,
+})
+
 /** Puts a delivery on its channel's queue under the given job id. */
 export async function queueDelivery(
   queues: Pick<Queues, 'email' | 'webhook'>,
@@ -64,9 +74,11 @@ export function createFanOut(deps: {
       ...recipients.subscriptions.map((s) =>
         deliveryFor(event, { channel: 'email', subscriptionId: s.id, email: s.email }, now),
       ),
-      ...recipients.endpoints.map((e) =>
-        deliveryFor(event, { channel: 'webhook', endpointId: e.id, url: e.url }, now),
-      ),
+      ...recipients.endpoints.map((e) => {
+        const d = deliveryFor(event, { channel: 'webhook', endpointId: e.id, url: e.url }, now)
+        // A disabled endpoint is sent nothing, but what it would have had is on record (and can be replayed).
+        return e.enabled || status !== 'pending' ? d : notSentToDisabled(d, now)
+      }),
     ].map((d) => (status === 'pending' ? d : { ...d, status, nextAttemptAt: null }))
     await deliveries.createMissing(all)
     return all
@@ -76,7 +88,8 @@ export function createFanOut(deps: {
   async function enqueue(event: EventRecord, recipients: Recipients): Promise<Delivery[]> {
     const all = await record(event, recipients)
     // Re-adding is harmless: an existing job id is ignored, and a finished delivery is skipped by its processor.
-    const of = (channel: Delivery['channel']) => all.filter((d) => d.channel === channel)
+    const of = (channel: Delivery['channel']) =>
+      all.filter((d) => d.channel === channel && d.status === 'pending')
     await Promise.all([
       queues.email.addBulk(
         of('email').map((d) => ({ name: 'email', data: { deliveryId: d.id }, opts: { jobId: d.id } })),

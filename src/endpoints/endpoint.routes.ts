@@ -5,9 +5,9 @@ import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
 import type { FanOut } from '../deliveries/fanout.js'
 import { type EventRecord, WEBHOOK_EVENT_TYPES } from '../events/event.js'
-import { IdParams, Page, PageQuery } from '../http/schema.js'
+import { IdParams, Page, PageQuery, Problem } from '../http/schema.js'
 import { type Principal, STAFF_OR_PARTNER } from '../keys/auth.js'
-import { badRequest, notFound } from '../platform/errors.js'
+import { badRequest, conflict, notFound } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { Store } from '../platform/store.js'
@@ -37,6 +37,29 @@ type Options = {
 
 const TestAccepted = Type.Object({ eventId: Type.String(), deliveryId: Type.String() })
 
+/** A partner sees only the endpoints its own key made; to it, anyone else's do not exist. */
+export async function mustOwnEndpoint(
+  endpoints: Pick<EndpointStore, 'get'>,
+  principal: Principal | null,
+  id: string,
+): Promise<EndpointRecord> {
+  const found = await endpoints.get(id)
+  if (!found || (principal?.scope === 'partner' && found.ownerKeyId !== principal.id))
+    throw notFound('Webhook endpoint', id)
+  return found
+}
+
+/**
+ * Turning an endpoint on starts afresh (no run of failures, nothing re-sent by that alone); turning it off
+ * says who did it. Setting what it already is changes nothing.
+ */
+function enabling(current: EndpointRecord, enabled: boolean): Partial<EndpointRecord> {
+  if (enabled === current.enabled) return {}
+  return enabled
+    ? { enabled, disabledReason: null, disabledAt: null, failingSince: null, warnedAt: null }
+    : { enabled, disabledReason: 'disabled by request', disabledAt: new Date().toISOString() }
+}
+
 export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, opts) => {
   const { store, endpoints, cases, scheduler, fanOut, config, log } = opts
 
@@ -56,13 +79,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
         ])
   }
 
-  /** A partner sees only the endpoints its own key made; to it, anyone else's do not exist. */
-  async function mustOwn(principal: Principal | null, id: string): Promise<EndpointRecord> {
-    const found = await endpoints.get(id)
-    if (!found || (principal?.scope === 'partner' && found.ownerKeyId !== principal.id))
-      throw notFound('Webhook endpoint', id)
-    return found
-  }
+  const mustOwn = (principal: Principal | null, id: string) => mustOwnEndpoint(endpoints, principal, id)
 
   async function replan(endpoint: EndpointRecord) {
     if (!endpoint.eventTypes.includes('hearing.reminder')) return
@@ -78,7 +95,17 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
 
   app.post(
     '/v1/webhook-endpoints',
-    { config: { access }, schema: { tags, body: EndpointCreate, response: { 201: EndpointCreated } } },
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Register a webhook endpoint',
+        description:
+          'Registers a URL that receives signed webhooks for the cases and event types given (default: every case the key may see, every type). The signing secret is returned here only. URLs must be https in production and may not resolve to private addresses.',
+        body: EndpointCreate,
+        response: { 201: EndpointCreated },
+      },
+    },
     async (req, reply) => {
       await checkUrl(req.body.url)
       await checkCases(req.principal, req.body.caseIds)
@@ -89,6 +116,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
           eventTypes: req.body.eventTypes ?? [...WEBHOOK_EVENT_TYPES],
           caseIds: req.body.caseIds ?? null,
           remindBefore: normalizeRemindBefore(req.body.remindBefore, config.reminders.defaultRemindBefore),
+          contactEmail: req.body.contactEmail ?? null,
         },
         req.principal as Principal,
       )
@@ -103,6 +131,8 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access },
       schema: {
         tags,
+        summary: 'List webhook endpoints',
+        description: 'Endpoints, newest first; a partner key sees its own only.',
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: { 200: Page(Endpoint) },
       },
@@ -120,7 +150,16 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
 
   app.get(
     '/v1/webhook-endpoints/:id',
-    { config: { access }, schema: { tags, params: IdParams, response: { 200: Endpoint } } },
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Get a webhook endpoint',
+        description: 'One endpoint (never its secret).',
+        params: IdParams,
+        response: { 200: Endpoint },
+      },
+    },
     async (req) => endpointView(await mustOwn(req.principal, req.params.id)),
   )
 
@@ -128,7 +167,15 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
     '/v1/webhook-endpoints/:id',
     {
       config: { access },
-      schema: { tags, params: IdParams, body: EndpointPatchSchema, response: { 200: Endpoint } },
+      schema: {
+        tags,
+        summary: 'Change a webhook endpoint',
+        description:
+          'Changes the fields given; a new `remindBefore` re-plans the reminders of the hearings it follows.',
+        params: IdParams,
+        body: EndpointPatchSchema,
+        response: { 200: Endpoint },
+      },
     },
     async (req) => {
       const current = await mustOwn(req.principal, req.params.id)
@@ -143,7 +190,8 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
         ...(patch.remindBefore !== undefined
           ? { remindBefore: normalizeRemindBefore(patch.remindBefore, []) }
           : {}),
-        ...(patch.enabled !== undefined ? { enabled: patch.enabled, disabledReason: null } : {}),
+        ...(patch.contactEmail !== undefined ? { contactEmail: patch.contactEmail } : {}),
+        ...(patch.enabled !== undefined ? enabling(current, patch.enabled) : {}),
       })
       await replan(next)
       return endpointView(next)
@@ -152,7 +200,16 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
 
   app.delete(
     '/v1/webhook-endpoints/:id',
-    { config: { access }, schema: { tags, params: IdParams, response: { 204: { type: 'null' } } } },
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Delete a webhook endpoint',
+        description: 'The endpoint gets nothing more; its deliveries stay on record.',
+        params: IdParams,
+        response: { 204: { type: 'null' } },
+      },
+    },
     async (req, reply) => {
       await endpoints.remove((await mustOwn(req.principal, req.params.id)).id)
       return reply.code(204).send()
@@ -165,6 +222,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access },
       schema: {
         tags,
+        summary: 'Rotate the signing secret',
         description: 'For 24 h deliveries are signed with both the new and the old secret.',
         params: IdParams,
         response: { 200: SecretView },
@@ -182,13 +240,16 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access },
       schema: {
         tags,
-        description: 'Delivers a webhook.test event.',
+        summary: 'Send a test webhook',
+        description: 'Delivers a webhook.test event; 409 when the endpoint is disabled.',
         params: IdParams,
-        response: { 202: TestAccepted },
+        response: { 202: TestAccepted, 409: Problem },
       },
     },
     async (req, reply) => {
       const endpoint = await mustOwn(req.principal, req.params.id)
+      if (!endpoint.enabled)
+        throw conflict(`Webhook endpoint ${endpoint.id} is disabled; PATCH {"enabled": true} first`)
       const event: EventRecord = {
         id: newId('evt'),
         type: 'webhook.test',

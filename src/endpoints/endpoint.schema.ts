@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { WEBHOOK_EVENT_TYPES } from '../events/event.js'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, StringEnum } from '../http/schema.js'
 import { RemindBefore } from '../subscriptions/subscription.schema.js'
 
@@ -25,6 +26,15 @@ const writable = {
     ),
   ),
   remindBefore: Type.Optional(RemindBefore),
+  contactEmail: Type.Optional(
+    Nullable(
+      Type.String({
+        format: 'email',
+        maxLength: 320,
+        description: 'Warned after a day of failures, told when the endpoint is disabled',
+      }),
+    ),
+  ),
 }
 
 export const EndpointCreate = Type.Object(writable, { additionalProperties: false })
@@ -44,16 +54,30 @@ export const Endpoint = Type.Object({
   caseIds: Nullable(Type.Array(Type.String())),
   remindBefore: Type.Array(Type.String()),
   enabled: Type.Boolean(),
-  disabledReason: Nullable(Type.String()),
+  contactEmail: Nullable(Type.String()),
+  disabledReason: Nullable(Type.String({ description: 'Why it was disabled; null while enabled' })),
+  disabledAt: Nullable(Instant),
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Endpoint, 'WebhookEndpoint', 'A URL of a partner (an NGO) that receives signed webhooks')
 export type Endpoint = Static<typeof Endpoint>
 export const EndpointCreated = Type.Object({
   ...Endpoint.properties,
   secret: Type.String({ description: 'Shown only here' }),
 })
+named(EndpointCreated, 'WebhookEndpointCreated', 'A new webhook endpoint, with its secret (shown only here)')
 export const SecretView = Type.Object({ secret: Type.String() })
 
 export type SigningSecret = { secret: string; expiresAt: string | null }
-export type EndpointRecord = Endpoint & { ownerKeyId: string; ownerScope: string; secrets: SigningSecret[] }
+/**
+ * failingSince: the first failed attempt after the last success (or creation, or re-enabling); warnedAt: when
+ * the contact was warned in this run of failures. Records from before these fields read them as absent.
+ */
+export type EndpointRecord = Endpoint & {
+  ownerKeyId: string
+  ownerScope: string
+  secrets: SigningSecret[]
+  failingSince?: string | null
+  warnedAt?: string | null
+}

@@ -6,6 +6,12 @@ import type { Endpoint, EndpointRecord } from './endpoint.schema.js'
 
 export const SECRET_OVERLAP_MS = 24 * 3600 * 1000
 
+/** KEYS: record. ARGV: the value read, the value to write. Writes only if the value is still the one read. */
+const COMPARE_AND_SET = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`
+
 export function createEndpointStore({ store }: { store: Store }) {
   const { redis, keys } = store
 
@@ -22,15 +28,20 @@ export function createEndpointStore({ store }: { store: Store }) {
     get: (id: string) => (id.startsWith('whe_') ? store.get<EndpointRecord>(id) : Promise.resolve(undefined)),
 
     async create(
-      fields: Omit<Endpoint, 'id' | 'createdAt' | 'updatedAt' | 'enabled' | 'disabledReason'>,
+      fields: Omit<
+        Endpoint,
+        'id' | 'createdAt' | 'updatedAt' | 'enabled' | 'disabledReason' | 'disabledAt' | 'contactEmail'
+      > & { contactEmail?: string | null },
       owner: { id: string; scope: string },
     ) {
       const now = new Date().toISOString()
       const record: EndpointRecord = {
         id: newId('whe'),
         ...fields,
+        contactEmail: fields.contactEmail ?? null,
         enabled: true,
         disabledReason: null,
+        disabledAt: null,
         createdAt: now,
         updatedAt: now,
         ownerKeyId: owner.id,
@@ -62,6 +73,27 @@ export function createEndpointStore({ store }: { store: Store }) {
       }
       await save(next)
       return { record: next, secret }
+    },
+
+    /**
+     * Changes the stored record as it is now, not as a caller read it earlier: `change` sees the current record
+     * and returns the next one (or undefined: nothing to do); the write happens only if nobody wrote in between,
+     * else it is tried again on the newer record. Workers use it so an owner's PATCH is never overwritten.
+     */
+    async change(
+      id: string,
+      change: (current: EndpointRecord) => EndpointRecord | undefined,
+    ): Promise<EndpointRecord | undefined> {
+      for (let tries = 0; tries < 10; tries++) {
+        const raw = await redis.get(keys.record(id))
+        if (raw === null) return undefined
+        const next = change(JSON.parse(raw) as EndpointRecord)
+        if (next === undefined) return undefined
+        const written = { ...next, updatedAt: new Date().toISOString() }
+        const ok = await redis.eval(COMPARE_AND_SET, 1, keys.record(id), raw, JSON.stringify(written))
+        if (ok === 1) return written
+      }
+      throw new Error(`endpoint ${id} kept changing under a write`)
     },
 
     async remove(id: string) {
@@ -97,6 +129,6 @@ export function activeSecrets(record: Pick<EndpointRecord, 'secrets'>, now = Dat
 }
 
 export function endpointView(record: EndpointRecord): Endpoint {
-  const { ownerKeyId: _o, ownerScope: _s, secrets: _x, ...view } = record
-  return view
+  const { ownerKeyId: _o, ownerScope: _s, secrets: _x, failingSince: _f, warnedAt: _w, ...view } = record
+  return { ...view, contactEmail: view.contactEmail ?? null, disabledAt: view.disabledAt ?? null }
 }

@@ -17,8 +17,11 @@ export const WEBHOOK_EVENT_TYPES = [
   'webhook.test',
 ] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
-/** Internal only: a double opt-in email travels the same delivery pipeline but never reaches a webhook. */
-export type EventType = WebhookEventType | 'subscription.confirmation'
+/**
+ * Internal only: a double opt-in email, and the welcome a person subscribed by staff gets, travel the same
+ * delivery pipeline but never reach a webhook.
+ */
+export type EventType = WebhookEventType | 'subscription.confirmation' | 'subscription.welcome'
 
 export type PreviousTime = { startsAt: string; timeZone: string; startsAtUtc: string; allDay: boolean }
 

@@ -3,14 +3,19 @@ import type { Case } from '../cases/case.schema.js'
 import type { CaseStore } from '../cases/case.store.js'
 import { type EventRecord, hearingEvent } from '../events/event.js'
 import type { CrashPoint } from '../platform/crash-point.js'
-import { AppError, badRequest, conflict } from '../platform/errors.js'
+import { AppError, conflict, invalidField } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
-import { isTimeProblem, parseHearingTime } from '../platform/time.js'
+import { durationSeconds, isTimeProblem, parseHearingTime } from '../platform/time.js'
 import type { Scheduler } from '../reminders/scheduler.js'
 import { hearingItem } from './hearing.dated.js'
-import type { Hearing, HearingCreate, HearingPatch } from './hearing.schema.js'
+import {
+  DEFAULT_HEARING_DURATION,
+  type Hearing,
+  type HearingCreate,
+  type HearingPatch,
+} from './hearing.schema.js'
 import type { HearingStore } from './hearing.store.js'
 
 type Deps = {
@@ -40,7 +45,14 @@ export function createHearingService({
     const parsed = parseHearingTime(startsAt, timeZone, config.reminders.courtDayStart)
     if (!isTimeProblem(parsed)) return parsed
     const path = parsed.reason === 'zone' ? '/timeZone' : '/startsAt'
-    throw badRequest(parsed.message, [{ path, message: parsed.message }])
+    throw invalidField(path, parsed.message)
+  }
+
+  function checkDuration(duration: string): string {
+    const seconds = durationSeconds(duration)
+    if (seconds === undefined || seconds < 5 * 60 || seconds > 12 * 3600)
+      throw invalidField('/duration', 'must be an ISO 8601 duration from PT5M to PT12H, e.g. PT1H30M')
+    return duration
   }
 
   /**
@@ -96,6 +108,7 @@ export function createHearingService({
         title: input.title,
         ...time,
         timeZone,
+        duration: checkDuration(input.duration ?? DEFAULT_HEARING_DURATION),
         location: input.location ?? null,
         notes: input.notes ?? null,
         status: 'scheduled',
@@ -126,6 +139,7 @@ export function createHearingService({
           ...(patch.title !== undefined ? { title: patch.title } : {}),
           ...(patch.location !== undefined ? { location: patch.location } : {}),
           ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
+          ...(patch.duration !== undefined ? { duration: checkDuration(patch.duration) } : {}),
           ...time,
           timeZone,
           version: moved ? current.version + 1 : current.version,
@@ -143,6 +157,8 @@ export function createHearingService({
           ...current,
           status: 'cancelled',
           cancelReason: reason,
+          // A status change is news to every calendar holding the hearing (API.md: SEQUENCE = version).
+          version: current.version + 1,
           updatedAt: new Date().toISOString(),
         }
         return { next, event: hearingEvent('hearing.cancelled', next, kase) }
@@ -160,6 +176,7 @@ export function createHearingService({
           ...current,
           status: 'decided',
           outcome: { summary: outcome.summary, decidedAt },
+          version: current.version + 1,
           updatedAt: now,
         }
         return { next, event: hearingEvent('hearing.decided', next, kase) }

@@ -1,6 +1,7 @@
 import type { Case } from '../cases/case.schema.js'
 import type { FanOut } from '../deliveries/fanout.js'
 import type { EventRecord } from '../events/event.js'
+import { observeReminderLag } from '../metrics/metrics.js'
 import { derivedId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { ReminderJobData } from '../platform/queues.js'
@@ -72,6 +73,7 @@ export function createReminderFiring(deps: {
       return 'missed'
     }
     const deliveries = await fanOut.enqueue(event, recipients)
+    observeReminderLag((now - Date.parse(dueAt)) / 1000)
     log.info(
       { ...context, eventId: event.id, lagMs: now - Date.parse(dueAt), recipients: deliveries.length },
       'reminder fired',

@@ -6,10 +6,12 @@ import type { Subscription } from '../subscriptions/subscription.schema.js'
 import type { SubscriptionStore } from '../subscriptions/subscription.store.js'
 import type { DatedItem } from './dated-item.js'
 
-/** Whether an endpoint receives an event of this type about this case. A partner's never sees internal cases. */
+/**
+ * Whether an endpoint receives an event of this type about this case. A partner's never sees internal cases.
+ * A disabled endpoint still follows: its events are recorded as failed deliveries (see fanout.ts).
+ */
 export function endpointFollows(endpoint: EndpointRecord, kase: Case, type: EventType): boolean {
   return (
-    endpoint.enabled &&
     endpoint.eventTypes.includes(type) &&
     (endpoint.caseIds === null || endpoint.caseIds.includes(kase.id)) &&
     (endpoint.ownerScope !== 'partner' || kase.visibility === 'public')
