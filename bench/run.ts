@@ -16,8 +16,8 @@ import { sizesFor } from './lib/sizes.js'
 import { renderTable } from './lib/table.js'
 import { deletePrefix, removeScratch } from './lib/util.js'
 import { apiSection } from './sections/api.js'
-import { deadlinesSection } from './sections/deadlines.js'
 import { calendarSection } from './sections/calendar.js'
+import { deadlinesSection } from './sections/deadlines.js'
 import { deliverySection } from './sections/delivery.js'
 import { precisionSection } from './sections/precision.js'
 import { rescheduleSection } from './sections/reschedule.js'
@@ -29,8 +29,8 @@ const SECTIONS = {
   delivery: deliverySection,
   scale: scaleSection,
   reschedule: rescheduleSection,
-  deadlines: deadlinesSection,
   calendar: calendarSection,
+  deadlines: deadlinesSection,
 } as const
 type SectionName = keyof typeof SECTIONS
 
