@@ -255,6 +255,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(pageRoutes, {
     cases: services.cases,
     hearings: services.hearings,
+    deadlines: services.deadlines,
     subscriptions: services.subscriptions,
     service: services.subscriptionService,
     tokens: services.tokens,

@@ -117,7 +117,6 @@ export async function createServices({
     subscriptionService: createSubscriptionService({
       store,
       subscriptions,
-      hearings,
       scheduler,
       fanOut,
       tokens,

@@ -245,6 +245,12 @@ export function createScheduler(deps: {
     sync,
     syncMany,
     drifted,
+    /** Re-plans the items followed through a target other than a case (after its followers changed). */
+    async syncFollowing(targetId: string) {
+      let added = 0
+      for (const kind of kinds.all) added += await syncAll(await kind.idsFollowedVia(targetId))
+      return added
+    },
     /** Re-plans every item yet to come, of the given cases or of all (after followers changed). */
     async syncUpcoming(caseIds: readonly string[] | null) {
       const from = new Date().toISOString()
