@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick | --large] [--only=api,precision,delivery,scale,reschedule] [--profile]
+ * npm run bench [-- --quick | --large] [--only=api,precision,delivery,scale,reschedule,calendar] [--profile]
  *               [--redis-hz=N] [--routes=get,list,post]
  *
  * Measures courtbell as it runs (its own processes, a real redis-server, real HTTP and SMTP on loopback)
@@ -16,6 +16,7 @@ import { sizesFor } from './lib/sizes.js'
 import { renderTable } from './lib/table.js'
 import { deletePrefix, removeScratch } from './lib/util.js'
 import { apiSection } from './sections/api.js'
+import { calendarSection } from './sections/calendar.js'
 import { deliverySection } from './sections/delivery.js'
 import { precisionSection } from './sections/precision.js'
 import { rescheduleSection } from './sections/reschedule.js'
@@ -27,6 +28,7 @@ const SECTIONS = {
   delivery: deliverySection,
   scale: scaleSection,
   reschedule: rescheduleSection,
+  calendar: calendarSection,
 } as const
 type SectionName = keyof typeof SECTIONS
 

@@ -121,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!/^[A-Za-z0-9_{}.-]+$/.test(prefix))
     throw new ConfigError('REDIS_PREFIX', 'letters, digits, _ . - { } only')
   const dataDir = resolve(must('DATA_DIR'))
+  if (env_ === 'production') requireForProduction(env)
   const duration = (name: keyof typeof defaults): number => {
     const ms = parseShortDuration(must(name))
     if (ms === undefined || ms < 1000)
@@ -151,7 +152,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       embedded: oneOf('EMBEDDED_REDIS', ['auto', 'off'] as const),
     },
     mail: {
-      smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
+      // 'outbox:' asks for the outbox on purpose (production refuses to fall back to it silently).
+      smtpUrl: outboxOrSmtp(url('SMTP_URL', ['smtp:', 'smtps:', 'outbox:'])),
       from: must('MAIL_FROM'),
       outboxDir: resolve(dataDir, 'outbox'),
     },
@@ -178,6 +180,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   }
   return deepFreeze(config)
+}
+
+const outboxOrSmtp = (raw: string | undefined) => (raw?.startsWith('outbox:') ? undefined : raw)
+
+/**
+ * In production, two defaults that suit a laptop would fail silently: emails written to files instead of
+ * sent, and links in them pointing at 127.0.0.1. Each must be chosen on purpose.
+ */
+function requireForProduction(env: Record<string, string | undefined>) {
+  if (!env.SMTP_URL)
+    throw new ConfigError(
+      'SMTP_URL',
+      'required when NODE_ENV=production, or emails are only written to files; set smtp://… or smtps://…, or SMTP_URL=outbox: to keep the outbox on purpose',
+    )
+  const base = env.PUBLIC_BASE_URL
+  const example = 'e.g. https://courtbell.example.org'
+  if (!base)
+    throw new ConfigError(
+      'PUBLIC_BASE_URL',
+      `required when NODE_ENV=production: the links in emails use it (${example})`,
+    )
+  let host = ''
+  try {
+    host = new URL(base).hostname.replace(/^\[|\]$/g, '')
+  } catch {
+    return // url() names the setting with a better message
+  }
+  if (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\./.test(host) ||
+    host === '0.0.0.0'
+  )
+    throw new ConfigError(
+      'PUBLIC_BASE_URL',
+      `points at this machine (${host}); in production the links in emails must reach the service from outside (${example})`,
+    )
 }
 
 export function redactUrl(raw: string): string {

@@ -11,22 +11,31 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { auditRoutes, registerAudit } from './audit/audit.js'
+import { calendarRoutes } from './calendar/calendar.routes.js'
 import { caseRoutes } from './cases/case.routes.js'
+import { courtCalendarRoutes } from './court-calendar/calendar.routes.js'
+import { deadlineRoutes } from './deadlines/deadline.routes.js'
+import { ruleRoutes } from './deadlines/rule.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { replayRoutes } from './endpoints/replay.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
+import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js'
 import { registerIdempotency } from './http/idempotency.js'
+import { documentRoute, nameSchemas } from './http/openapi.js'
 import { problemOf, toProblem } from './http/problem.js'
 import { validatorCompiler } from './http/validation.js'
 import { registerAuth } from './keys/auth.js'
 import { keyRoutes } from './keys/key.routes.js'
 import { metricsRoutes, registerHttpMetrics } from './metrics/metrics.routes.js'
 import { QUEUE_BOARD_PATH, queueBoard } from './metrics/queue-board.js'
+import { pageRoutes } from './pages/plugin.js'
+import { notFoundPage, pageLanguage, pageSupport, wantsPage } from './pages/support.js'
 import { AppError } from './platform/errors.js'
 import type { Services } from './services.js'
 import { statsRoutes } from './stats/stats.routes.js'
 import { subscriptionRoutes } from './subscriptions/subscription.routes.js'
+import { webhookDocs } from './webhooks/webhook.docs.js'
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 
@@ -46,6 +55,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // Long ids reach the schema (and get a 400 problem) instead of the router's bare 414.
     routerOptions: { maxParamLength: 1000 },
     // The router's own errors (a malformed URL) are problems like every other.
+    clientErrorHandler,
     frameworkErrors: (err, _req, reply) => {
       const problem = toProblem(err)
       ;(reply as FastifyReply).code(problem.status).type('application/problem+json').send(problem)
@@ -55,6 +65,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   // JSON only: a text/plain body is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
+  registerJsonBody(app)
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
@@ -65,13 +76,20 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     const problem = toProblem(err)
     if (problem.status >= 500) req.log.error({ err }, 'request failed')
     if (err instanceof AppError && err.headers) reply.headers(err.headers)
-    return reply.code(problem.status).type('application/problem+json').send(problem)
+    // Plain JSON, not the route's schema for this status (a page's 400 is HTML, which a problem is not).
+    return reply
+      .code(problem.status)
+      .type('application/problem+json')
+      .serializer(JSON.stringify)
+      .send(problem)
   })
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .type('application/problem+json')
-      .send(problemOf('not_found', 404, 'Not found', `No route ${req.method} ${req.url.split('?')[0]}`)),
+    wantsPage(req)
+      ? notFoundPage(reply, pageLanguage(req), req.url)
+      : reply
+          .code(404)
+          .type('application/problem+json')
+          .send(problemOf('not_found', 404, 'Not found', `No route ${req.method} ${req.url.split('?')[0]}`)),
   )
 
   await app.register(swagger, {
@@ -95,53 +113,88 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }],
     },
-    // /docs is served by swagger-ui, whose routes hide themselves; list the page like every other route.
-    transformObject: (doc) => ({
-      ...('openapiObject' in doc ? doc.openapiObject : {}),
-      paths: {
-        ...('openapiObject' in doc ? doc.openapiObject.paths : {}),
-        '/docs': {
-          get: {
-            tags: ['operations'],
-            description: 'This API, browsable',
-            security: [],
-            responses: { 200: { description: 'An HTML page' } },
+    transform: documentRoute,
+    // Named schemas in components; the webhooks courtbell sends; and /docs, which swagger-ui hides.
+    transformObject: (doc) => {
+      const spec = 'openapiObject' in doc ? doc.openapiObject : {}
+      return nameSchemas({
+        ...spec,
+        paths: {
+          ...spec.paths,
+          '/docs': {
+            get: {
+              tags: ['operations'],
+              summary: 'Browse this API',
+              description: 'This document as a browsable page (Swagger UI).',
+              security: [],
+              responses: { 200: { description: 'An HTML page' } },
+            },
           },
-        },
-        [QUEUE_BOARD_PATH]: {
-          get: {
-            tags: ['operations'],
-            summary: 'Queue dashboard (Bull Board)',
-            description:
-              'The BullMQ queues, browsable; HTTP Basic auth with an admin API key as the password',
-            security: [{ basic: [] }],
-            responses: {
-              200: { description: 'An HTML page' },
-              401: { description: 'No or unknown key (WWW-Authenticate: Basic)' },
-              403: { description: 'Not an admin key' },
+          [QUEUE_BOARD_PATH]: {
+            get: {
+              tags: ['operations'],
+              summary: 'Queue dashboard (Bull Board)',
+              description:
+                'The BullMQ queues, browsable; HTTP Basic auth with an admin API key as the password',
+              security: [{ basic: [] }],
+              responses: {
+                200: { description: 'An HTML page' },
+                401: { description: 'No or unknown key (WWW-Authenticate: Basic)' },
+                403: { description: 'Not an admin key' },
+              },
             },
           },
         },
-      },
-    }),
+        webhooks: webhookDocs(),
+      })
+    },
   })
-  // Security headers on everything (the HTML pages and /docs above all); no CORS plugin, so no cross-origin reads.
-  await app.register(helmet, { global: true })
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  // HSTS and upgrade-insecure-requests only make sense where the service is reached over https: sent over
+  // plain http (a laptop), they make browsers refuse http://127.0.0.1 for a year.
+  const https = config.http.publicBaseUrl.startsWith('https:')
+  await app.register(helmet, {
+    global: true,
+    strictTransportSecurity: https,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+  })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (csp) => (https ? csp : csp.replace(/\s*upgrade-insecure-requests;?/, '')),
+  })
   app.get(
     '/openapi.json',
-    { schema: { tags: ['operations'], description: 'This document (OpenAPI 3.1)' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'This document',
+        description: 'The OpenAPI 3.1 description of this API, generated from the route schemas.',
+      },
+    },
     async () => app.swagger(),
   )
 
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], description: '200 while the process lives' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness',
+        description:
+          'Answers 200 while the process lives (for a process manager or a container health check).',
+      },
+    },
     async () => ({ status: 'ok' }),
   )
   app.get(
     '/readyz',
-    { schema: { tags: ['operations'], description: '200 only when Redis answers' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness',
+        description: 'Answers 200 only when Redis answers, 503 otherwise (for a load balancer).',
+      },
+    },
     async (_req, reply) => {
       try {
         await services.store.redis.ping()
@@ -168,7 +221,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     metricsToken: config.metricsToken,
   })
   await app.register(queueBoard, { keys: services.keys, queues: services.queues })
-  await app.register(caseRoutes, { cases: services.cases })
+  await app.register(caseRoutes, { cases: services.cases, rules: services.rules })
+  await app.register(courtCalendarRoutes, { calendars: services.calendars })
+  await app.register(ruleRoutes, { rules: services.rules })
+  await app.register(deadlineRoutes, {
+    deadlines: services.deadlines,
+    cases: services.cases,
+    service: services.deadlineService,
+  })
   await app.register(hearingRoutes, {
     hearings: services.hearings,
     cases: services.cases,
@@ -179,6 +239,21 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     service: services.subscriptionService,
     hearings: services.hearings,
     cases: services.cases,
+    feedUrl: services.calendar.feedUrl,
+  })
+  await app.register(calendarRoutes, {
+    feeds: services.calendar,
+    cases: services.cases,
+    subscriptions: services.subscriptions,
+  })
+  await app.register(pageSupport)
+  await app.register(pageRoutes, {
+    cases: services.cases,
+    hearings: services.hearings,
+    subscriptions: services.subscriptions,
+    service: services.subscriptionService,
+    tokens: services.tokens,
+    publicBaseUrl: config.http.publicBaseUrl,
   })
   await app.register(endpointRoutes, {
     store: services.store,

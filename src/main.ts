@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config/index.js'
 import { startWorkers, type Workers } from '../workers/index.js'
 import { buildApp } from './app.js'
 import { createMailer } from './email/mailer.js'
+import { reportAdminKey } from './keys/admin-key.js'
 import { buildWorkerHttp } from './metrics/worker-http.js'
 import { ensureRedis } from './platform/embedded-redis.js'
 import { createLogger } from './platform/logger.js'
@@ -40,13 +41,11 @@ async function main() {
     log,
   })
   const services = await createServices({ redis, config, log, queues })
-  const generated = await services.keys.ensureAdminKey(config.adminApiKey)
-  if (generated) {
-    // Printed once, to stdout rather than the log, so it is not kept by log shippers.
-    process.stdout.write(
-      `\n  courtbell generated an admin API key (shown once, stored hashed):\n\n    ${generated}\n\n`,
-    )
-  }
+  reportAdminKey(await services.keys.ensureAdminKey(config.adminApiKey), {
+    production: config.env === 'production',
+    log,
+    print: (text) => process.stdout.write(text),
+  })
 
   const app =
     config.role !== 'worker'

@@ -31,6 +31,8 @@ const bilashCase: Case = {
     'The probation service asks the court to declare the human rights activist Serikzhan Bilash wanted.',
   tags: ['human-rights', 'xinjiang', 'bilash'],
   visibility: 'public',
+  deadlineRules: [],
+  language: 'en',
   createdAt: '2026-11-01T00:00:00.000Z',
   updatedAt: '2026-11-01T00:00:00.000Z',
 }
@@ -43,6 +45,7 @@ const allDayHearing: Hearing = {
   allDay: true,
   timeZone: 'Asia/Almaty',
   startsAtUtc: '2026-12-14T04:00:00.000Z',
+  duration: 'PT1H',
   location: 'Courtroom 5',
   notes: null,
   status: 'scheduled',

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hearingItem } from '../src/hearings/hearing.dated.js'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
 import { reminderJobId } from '../src/reminders/jobs.js'
 import { planReminders } from '../src/reminders/plan.js'
@@ -42,7 +44,7 @@ async function createHearing(): Promise<Hearing> {
   return (await h.services.hearings.get(res.json().id)) as Hearing
 }
 
-const planOf = (hearing: Hearing) => planReminders(hearing, OFFSETS)
+const planOf = (hearing: Hearing) => planReminders(hearingItem(hearing), OFFSETS)
 const jobsOf = async (hearing: Hearing) =>
   (await h.services.queues.reminders.getDelayed(0, -1)).filter((j) => j.data.h === hearing.id)
 const knownIds = (hearing: Hearing) => h.redis.hkeys(h.services.store.keys.reminderJobs(hearing.id))
@@ -74,7 +76,7 @@ describe('reminder jobs', () => {
   })
 
   it('get another id for another version, offset or due instant, and never one BullMQ refuses', () => {
-    const base = { hearingId: 'hrg_0mgmvbqvk8d1f5f5e0c2b6a1d3c9', version: 1, remindBefore: 'P1D' }
+    const base = { itemId: 'hrg_0mgmvbqvk8d1f5f5e0c2b6a1d3c9', version: 1, remindBefore: 'P1D' }
     const dueAt = '2026-12-13T04:00:00.000Z'
     const id = reminderJobId({ ...base, dueAt })
     expect(reminderJobId({ ...base, dueAt })).toBe(id)
@@ -82,7 +84,7 @@ describe('reminder jobs', () => {
       reminderJobId({ ...base, version: 2, dueAt }),
       reminderJobId({ ...base, remindBefore: 'PT2H', dueAt }),
       reminderJobId({ ...base, dueAt: '2026-12-13T05:00:00.000Z' }),
-      reminderJobId({ ...base, hearingId: 'hrg_0mgmvbqvk8d1f5f5e0c2b6a1d3ca', dueAt }),
+      reminderJobId({ ...base, itemId: 'hrg_0mgmvbqvk8d1f5f5e0c2b6a1d3ca', dueAt }),
     ]
     expect(new Set([id, ...others]).size).toBe(5)
     for (const x of [id, ...others]) {
@@ -115,8 +117,8 @@ describe('the reconciler pass', () => {
 
     const result = await pass()
 
-    expect(result.hearings).toBeGreaterThan(0)
-    expect(result).toMatchObject({ hearingsReplanned: 0, remindersAdded: 0, remindersRemoved: 0 })
+    expect(result.items).toBeGreaterThan(0)
+    expect(result).toMatchObject({ itemsReplanned: 0, remindersAdded: 0, remindersRemoved: 0 })
     expect(result.remindersPlanned).toBe(before.length)
     const after = await h.services.queues.reminders.getDelayed(0, -1)
     expect(after.map((j) => `${j.id}@${j.timestamp}`).sort()).toEqual(
@@ -132,7 +134,7 @@ describe('the reconciler pass', () => {
 
     const result = await pass()
 
-    expect(result).toMatchObject({ hearingsReplanned: 1, remindersAdded: 1, remindersRemoved: 0 })
+    expect(result).toMatchObject({ itemsReplanned: 1, remindersAdded: 1, remindersRemoved: 0 })
     expect((await jobsOf(hearing)).map((j) => j.id).sort()).toEqual(planOf(hearing).map(reminderJobId).sort())
   })
 
@@ -145,7 +147,7 @@ describe('the reconciler pass', () => {
       startsAtUtc: new Date(Date.parse(hearing.startsAtUtc) - 3_600_000).toISOString(),
     }
     expect(await h.services.hearings.save(storedEarlier, hearing)).toBe(true)
-    await h.services.scheduler.sync(storedEarlier)
+    await h.services.scheduler.sync(hearingItem(storedEarlier))
     const earlierIds = planOf(storedEarlier).map(reminderJobId)
     expect((await jobsOf(hearing)).map((j) => j.id).sort()).toEqual([...earlierIds].sort())
 
@@ -154,8 +156,73 @@ describe('the reconciler pass', () => {
     const retimed = (await h.services.hearings.get(hearing.id)) as Hearing
     expect(retimed.startsAtUtc).toBe(hearing.startsAtUtc)
     expect(retimed.version).toBe(hearing.version)
-    expect(result).toMatchObject({ hearingsReplanned: 1, remindersAdded: 2, remindersRemoved: 2 })
+    expect(result).toMatchObject({ itemsReplanned: 1, remindersAdded: 2, remindersRemoved: 2 })
     expect((await jobsOf(hearing)).map((j) => j.id).sort()).toEqual([...oldIds].sort())
     expect((await knownIds(hearing)).sort()).toEqual([...oldIds].sort())
+  })
+})
+
+/**
+ * Jobs as the code before dated items wrote them, frozen here: the id hashed (hearing id, version, offset, due
+ * instant in ms), the payload { h, v, o }. A Redis upgraded in place still holds such jobs.
+ */
+function jobWrittenBeforeDatedItems(hearingId: string, version: number, remindBefore: string, dueAt: string) {
+  const parts = [hearingId, String(version), remindBefore, String(Date.parse(dueAt))]
+  const id = `r${createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 15)}`
+  return { id, data: { h: hearingId, v: version, o: remindBefore } }
+}
+
+describe('jobs written before dated items', () => {
+  async function hearingWithOnlyOldJobs() {
+    const hearing = await createHearing()
+    for (const job of await jobsOf(hearing)) await job.remove()
+    await h.redis.del(h.services.store.keys.reminderJobs(hearing.id))
+    const old = planOf(hearing).map((r) => ({
+      ...jobWrittenBeforeDatedItems(hearing.id, hearing.version, r.remindBefore, r.dueAt),
+      dueAt: r.dueAt,
+    }))
+    for (const job of old) {
+      await h.services.queues.reminders.add('reminders', job.data, {
+        jobId: job.id,
+        delay: Date.parse(job.dueAt) - Date.now(),
+      })
+    }
+    await h.redis.hset(
+      h.services.store.keys.reminderJobs(hearing.id),
+      Object.fromEntries(old.map((j) => [j.id, ''])),
+    )
+    return { hearing, old }
+  }
+
+  it('are honoured as they are: the reconciler finds them in step and adds none beside them', async () => {
+    const { hearing, old } = await hearingWithOnlyOldJobs()
+
+    const result = await pass()
+
+    expect(result).toMatchObject({ itemsReplanned: 0, remindersAdded: 0, remindersRemoved: 0 })
+    expect((await jobsOf(hearing)).map((j) => j.id).sort()).toEqual(old.map((j) => j.id).sort())
+  })
+
+  it('fire once each, however often they run, and drop themselves once the hearing moved on', async () => {
+    const { hearing, old } = await hearingWithOnlyOldJobs()
+    const job = old[0] as (typeof old)[number]
+
+    expect(await h.services.fireReminder(job)).toBe('sent')
+    expect(await h.services.fireReminder(job)).toBe('sent')
+    const deliveries = await h.services.deliveries.list({ hearingId: hearing.id, limit: 50 })
+    expect(deliveries.items.filter((d) => d.eventType === 'hearing.reminder')).toHaveLength(1)
+
+    const moved = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/hearings/${hearing.id}`,
+      headers: await h.auth('staff'),
+      payload: {
+        startsAt: DateTime.fromISO(hearing.startsAt).plus({ hours: 1 }).toFormat("yyyy-MM-dd'T'HH:mm:ss"),
+      },
+    })
+    expect(moved.statusCode).toBe(200)
+    expect(await h.services.fireReminder(old[1] as (typeof old)[number])).toBe('stale')
+    const left = (await jobsOf(hearing)).map((j) => j.id)
+    for (const { id } of old) expect(left).not.toContain(id)
   })
 })

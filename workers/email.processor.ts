@@ -1,7 +1,9 @@
 import type { Job } from 'bullmq'
+import { itemEventAttachment } from '../src/calendar/attachment.js'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
+import { renderDeadlineEmail } from '../src/email/deadline-email.js'
 import type { Mailer } from '../src/email/mailer.js'
 import { isPermanentMailError } from '../src/email/mailer.js'
 import {
@@ -12,13 +14,15 @@ import {
   renderDecided,
   renderReminder,
   renderRescheduled,
+  renderWelcome,
 } from '../src/email/render.js'
-import type { EventRecord } from '../src/events/event.js'
+import type { EventRecord, PreviousDue, PreviousTime } from '../src/events/event.js'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
 import { observeDelivered } from '../src/metrics/metrics.js'
 import type { JobCatalogue } from '../src/platform/queues.js'
 import type { Services } from '../src/services.js'
 import type { Subscription } from '../src/subscriptions/subscription.schema.js'
+import { CONFIRM_TTL_MS } from '../src/subscriptions/tokens.js'
 import { attemptsLeft } from './attempts.js'
 
 /** One email attempt. A delivery already recorded as sent is never sent again, whatever BullMQ replays. */
@@ -32,31 +36,60 @@ export function emailProcessor(services: Services, mailer: Mailer) {
     sub: Subscription,
     unsubscribeUrl: string,
   ): Promise<RenderedEmail | undefined> {
-    if (event.type === 'subscription.confirmation') {
+    const links = {
+      unsubscribeUrl,
+      preferencesUrl: `${base}/preferences?token=${tokens.issuePreferences(sub.email)}`,
+      feedUrl: services.calendar.feedUrl(sub.id),
+    }
+    if (event.type === 'subscription.confirmation' || event.type === 'subscription.welcome') {
       const hearing = sub.hearingId ? await store.get<Hearing>(sub.hearingId) : undefined
       const kase = await store.get<Case>(hearing?.caseId ?? (sub.caseId as string))
       if (!kase) return undefined
-      return renderConfirmation({
+      const target = {
         targetTitle: hearing?.title ?? kase.title,
         caseTitle: kase.title,
-        confirmUrl: `${base}/subscriptions/confirm?token=${tokens.issue(sub.id, 'confirm')}`,
         recipientName: sub.name,
+        language: sub.language ?? 'en',
+        hearing,
+        court: kase.court,
+        readerZone: sub.timeZone ?? hearing?.timeZone ?? kase.timeZone,
+      }
+      if (event.type === 'subscription.welcome')
+        return renderWelcome({ ...target, ...links, remindBefore: sub.remindBefore })
+      const now = Date.now()
+      return renderConfirmation({
+        ...target,
+        confirmUrl: `${base}/subscriptions/confirm?token=${tokens.issue(sub.id, 'confirm', now)}`,
+        expiresAt: new Date(now + CONFIRM_TTL_MS).toISOString(),
       })
     }
-    const { hearing, case: kase, previous, reminder } = event.data
+    const { hearing, deadline, case: kase, previous, reminder } = event.data
+    if (deadline && kase)
+      return renderDeadlineEmail({
+        type: event.type,
+        deadline,
+        case: kase,
+        readerZone: sub.timeZone ?? deadline.timeZone,
+        recipientName: sub.name,
+        unsubscribeUrl,
+        remindBefore: reminder?.remindBefore,
+        previous: previous as PreviousDue | undefined,
+      })
     if (!hearing || !kase) return undefined
     const ctx: EmailContext = {
       hearing,
       case: kase,
       readerZone: sub.timeZone ?? hearing.timeZone,
       recipientName: sub.name,
-      unsubscribeUrl,
+      language: sub.language ?? 'en',
+      subscribedBy: sub.subscribedBy ?? 'self',
+      ...links,
     }
     switch (event.type) {
       case 'hearing.reminder':
         return reminder && renderReminder({ ...ctx, remindBefore: reminder.remindBefore })
       case 'hearing.rescheduled':
-        return previous && renderRescheduled({ ...ctx, previous })
+        return previous && renderRescheduled({ ...ctx, previous: previous as PreviousTime })
       case 'hearing.cancelled':
         return renderCancelled(ctx)
       case 'hearing.decided':
@@ -94,12 +127,15 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       dlog.info({ error }, 'delivery dropped')
       return 'failed'
     }
+    // Reminders and notices carry the item as its feeds show it; a confirmation carries nothing.
+    const attachment = event && itemEventAttachment(event, host)
     const started = Date.now()
     let error: unknown
     try {
       await mailer.send({
         to: sub.email,
         ...content,
+        ...(attachment ? { attachments: [attachment] } : {}),
         messageId: `<${delivery.id}@${host}>`,
         headers: {
           'List-Unsubscribe': `<${unsubscribeUrl}>`,

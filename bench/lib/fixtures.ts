@@ -46,6 +46,7 @@ export function hearingRecord(kase: Case, startsAtMs: number, n: number): Hearin
     allDay: false,
     timeZone: kase.timeZone,
     startsAtUtc: startsAtMs % 1000 === 0 ? parsed.startsAtUtc : new Date(startsAtMs).toISOString(),
+    duration: 'PT1H',
     location: 'Courtroom 4',
     notes: null,
     status: 'scheduled',

@@ -21,6 +21,7 @@ export type Sizes = {
   }
   scale: { checkpoints: number[]; hearingsPerCase: number; probeDurationS: number }
   reschedule: { audiences: number[]; reps: number; warmup: number }
+  calendar: { items: number; reps: number; warmup: number }
 }
 
 export function sizesFor(mode: 'quick' | 'full' | 'large'): Sizes {
@@ -55,5 +56,6 @@ export function sizesFor(mode: 'quick' | 'full' | 'large'): Sizes {
       probeDurationS: quick ? 1 : 4,
     },
     reschedule: { audiences: quick ? [1, 100, 1000] : [1, 100, 10_000], reps: quick ? 5 : 15, warmup: 2 },
+    calendar: { items: 1000, reps: quick ? 5 : 20, warmup: 2 },
   }
 }

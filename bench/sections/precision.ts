@@ -1,4 +1,5 @@
 import type { Case } from '../../src/cases/case.schema.js'
+import { hearingItem } from '../../src/hearings/hearing.dated.js'
 import { type BareWorker, startBareWorker } from '../lib/bare.js'
 import type { Ctx } from '../lib/context.js'
 import { createCase, createEndpoint, hearingRecord, wallTime } from '../lib/fixtures.js'
@@ -220,7 +221,7 @@ async function courtbellSparse(
   // One at a time, as requests would arrive: the scheduler's own latency is what shows, not the bench's.
   for (const h of records) {
     await svc.hearings.save(h, undefined)
-    await svc.scheduler.sync(h)
+    await svc.scheduler.sync(hearingItem(h))
   }
   if (Date.now() > first - 200) throw new Error('sparse fixtures took longer than their lead time')
   const scheduledLate = await scheduledLateness(svc)

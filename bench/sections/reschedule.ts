@@ -1,3 +1,4 @@
+import { hearingItem } from '../../src/hearings/hearing.dated.js'
 import type { Ctx } from '../lib/context.js'
 import { createCase, hearingRecord, wallTime } from '../lib/fixtures.js'
 import { benchServices } from '../lib/services.js'
@@ -36,7 +37,7 @@ export async function rescheduleSection(ctx: Ctx) {
             'active',
           ),
       )
-      await svc.scheduler.sync(h)
+      await svc.scheduler.sync(hearingItem(h))
       hearings.push({ audience, hearing: h, times: [] as number[] })
     }
     const api = await ctx.startCourtbell({ section: 'resched', name: 'api', role: 'api', prefix })

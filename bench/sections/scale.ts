@@ -107,7 +107,7 @@ export async function scaleSection(ctx: Ctx) {
       const h = hearingRecord(cases[i % caseCount] as Case, startOf(i), i)
       return OFFSETS.map((remindBefore) => {
         const p = {
-          hearingId: h.id,
+          itemId: h.id,
           version: 1,
           remindBefore,
           dueAt: reminderDueAt(h.startsAtUtc, h.timeZone, remindBefore),
@@ -142,7 +142,7 @@ export async function scaleSection(ctx: Ctx) {
       met: perHearing <= 3072,
       note: `hearing record + indexes ${Math.round((m1 - m0) / N)} B, reminders ${Math.round((m2 - m1) / N)} B; baseline = the same 3 jobs added bare`,
     })
-    const rate = (Number(pass.hearings) / passMs) * 1000
+    const rate = (Number(pass.items) / passMs) * 1000
     const bareRate = (bareN / bareMs) * 1000
     ctx.row({
       section: SECTION,
@@ -183,8 +183,8 @@ export async function scaleSection(ctx: Ctx) {
       baselineLabel: 'the pass from scratch',
       unit: 'ms',
       target: '< RECONCILE_INTERVAL_MS (60,000 ms)',
-      met: steadyMs < 60_000 && Number(steady.hearingsReplanned) === 0,
-      note: `the pass every interval runs: it re-planned ${steady.hearingsReplanned} hearings, added ${steady.remindersAdded} jobs`,
+      met: steadyMs < 60_000 && Number(steady.itemsReplanned) === 0,
+      note: `the pass every interval runs: it re-planned ${steady.itemsReplanned} hearings, added ${steady.remindersAdded} jobs`,
     })
     ctx.row({
       section: SECTION,

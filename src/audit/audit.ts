@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, Page } from '../http/schema.js'
 import { ADMIN } from '../keys/auth.js'
 import { badRequest } from '../platform/errors.js'
@@ -15,6 +16,7 @@ export const AuditEntry = Type.Object({
   before: Type.Optional(Nullable(Type.Any({ description: 'The hearing before the change' }))),
   after: Type.Optional(Nullable(Type.Any({ description: 'The record after the change' }))),
 })
+named(AuditEntry, 'AuditEntry', 'One write made with an API key')
 type AuditEntry = {
   at: string
   actor: { keyId: string; name: string; scope: string }
@@ -95,6 +97,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
       config: { access: ADMIN },
       schema: {
         tags: ['operations'],
+        summary: 'Read the audit trail',
         description: 'Writes to one record, newest first',
         querystring: AuditQuery,
         response: { 200: Page(AuditEntry) },

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { RuleStore } from '../deadlines/rule.store.js'
+import { ruleAppliesTo } from '../deadlines/rule-terms.js'
 import { IdParams, Page } from '../http/schema.js'
 import { type Principal, STAFF, STAFF_OR_PARTNER } from '../keys/auth.js'
-import { badRequest, notFound } from '../platform/errors.js'
-import { isValidTimeZone } from '../platform/time.js'
+import { badRequest, invalidField, notFound } from '../platform/errors.js'
+import { isValidTimeZone, unknownTimeZone } from '../platform/time.js'
 import { Case, CaseCreate, CaseListQuery, CasePatch } from './case.schema.js'
 import type { CaseStore } from './case.store.js'
 
@@ -15,18 +17,42 @@ export function visibleTo(principal: Principal | null, found: Case | undefined):
 }
 
 function checkTimeZone(zone: string | undefined) {
-  if (zone !== undefined && !isValidTimeZone(zone))
-    throw badRequest(`"${zone}" is not an IANA time zone`, [
-      { path: '/timeZone', message: 'unknown time zone' },
-    ])
+  if (zone !== undefined && !isValidTimeZone(zone)) throw invalidField('/timeZone', unknownTimeZone(zone))
 }
 
-export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async (app, { cases }) => {
+/** Each rule a case lists must exist and apply in the case's jurisdiction. */
+async function checkDeadlineRules(rules: RuleStore, jurisdiction: string | null, ids: readonly string[]) {
+  for (const [i, id] of ids.entries()) {
+    const rule = await rules.get(id)
+    const problem = !rule
+      ? `deadline rule ${id} does not exist`
+      : !ruleAppliesTo(rule, jurisdiction)
+        ? `deadline rule ${id} is for ${rule.jurisdiction}, not the case's jurisdiction (${jurisdiction ?? 'none'})`
+        : undefined
+    if (problem) throw badRequest(problem, [{ path: `/deadlineRules/${i}`, message: problem }])
+  }
+}
+
+export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore; rules: RuleStore }> = async (
+  app,
+  { cases, rules },
+) => {
   app.post(
     '/v1/cases',
-    { config: { access: STAFF }, schema: { tags: ['cases'], body: CaseCreate, response: { 201: Case } } },
+    {
+      config: { access: STAFF },
+      schema: {
+        tags: ['cases'],
+        summary: 'Register a case',
+        description:
+          'Creates a case: the court, its IANA time zone (hearings default to it), optional tags and visibility. `internal` cases are never shown to partner keys. Staff only.',
+        body: CaseCreate,
+        response: { 201: Case },
+      },
+    },
     async (req, reply) => {
       checkTimeZone(req.body.timeZone)
+      await checkDeadlineRules(rules, req.body.jurisdiction ?? null, req.body.deadlineRules ?? [])
       return reply.code(201).send(await cases.create(req.body))
     },
   )
@@ -35,7 +61,13 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async
     '/v1/cases',
     {
       config: { access: STAFF_OR_PARTNER },
-      schema: { tags: ['cases'], querystring: CaseListQuery, response: { 200: Page(Case) } },
+      schema: {
+        tags: ['cases'],
+        summary: 'List cases',
+        description: 'Cases, newest first, optionally with one tag. A partner key sees public cases only.',
+        querystring: CaseListQuery,
+        response: { 200: Page(Case) },
+      },
     },
     async (req) =>
       cases.list({
@@ -50,7 +82,13 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async
     '/v1/cases/:id',
     {
       config: { access: STAFF_OR_PARTNER },
-      schema: { tags: ['cases'], params: IdParams, response: { 200: Case } },
+      schema: {
+        tags: ['cases'],
+        summary: 'Get a case',
+        description: 'One case. An internal case does not exist for a partner key (404).',
+        params: IdParams,
+        response: { 200: Case },
+      },
     },
     async (req) => {
       const found = await cases.get(req.params.id)
@@ -63,11 +101,25 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseStore }> = async
     '/v1/cases/:id',
     {
       config: { access: STAFF },
-      schema: { tags: ['cases'], params: IdParams, body: CasePatch, response: { 200: Case } },
+      schema: {
+        tags: ['cases'],
+        summary: 'Change a case',
+        description: 'Changes the fields given; the others stay. Staff only.',
+        params: IdParams,
+        body: CasePatch,
+        response: { 200: Case },
+      },
     },
     async (req) => {
       checkTimeZone(req.body.timeZone)
-      return cases.update(await cases.mustGet(req.params.id), req.body)
+      const current = await cases.mustGet(req.params.id)
+      if (req.body.jurisdiction !== undefined || req.body.deadlineRules !== undefined)
+        await checkDeadlineRules(
+          rules,
+          req.body.jurisdiction === undefined ? current.jurisdiction : req.body.jurisdiction,
+          req.body.deadlineRules ?? current.deadlineRules,
+        )
+      return cases.update(current, req.body)
     },
   )
 }

@@ -3,6 +3,10 @@ import { newId } from '../platform/ids.js'
 import type { Store } from '../platform/store.js'
 import type { Case, CaseCreate, CasePatch } from './case.schema.js'
 
+/** Cases stored before version 1.1 read with its defaults: English, no deadline rules. */
+const withDefaults = (found: Case | undefined): Case | undefined =>
+  found && { ...found, language: found.language ?? 'en', deadlineRules: found.deadlineRules ?? [] }
+
 export function createCaseStore({ store }: { store: Store }) {
   const { redis, keys } = store
   const tagIndex = (tag: string) => `case-tag:${tag}`
@@ -18,6 +22,10 @@ export function createCaseStore({ store }: { store: Store }) {
     await tx.exec()
   }
 
+  async function get(id: string): Promise<Case | undefined> {
+    return id.startsWith('case_') ? withDefaults(await store.get<Case>(id)) : undefined
+  }
+
   return {
     async create(input: CaseCreate): Promise<Case> {
       const now = new Date().toISOString()
@@ -31,6 +39,8 @@ export function createCaseStore({ store }: { store: Store }) {
         description: input.description ?? null,
         tags: input.tags ?? [],
         visibility: input.visibility ?? 'public',
+        deadlineRules: input.deadlineRules ?? [],
+        language: input.language ?? 'en',
         createdAt: now,
         updatedAt: now,
       }
@@ -46,25 +56,26 @@ export function createCaseStore({ store }: { store: Store }) {
       return next
     },
 
-    get: (id: string) => (id.startsWith('case_') ? store.get<Case>(id) : Promise.resolve(undefined)),
+    get,
 
     async mustGet(id: string): Promise<Case> {
-      const found = id.startsWith('case_') ? await store.get<Case>(id) : undefined
+      const found = await get(id)
       if (!found) throw notFound('Case', id)
       return found
     },
 
-    list(opts: {
+    async list(opts: {
       tag?: string | undefined
       publicOnly: boolean
       limit: number
       cursor?: string | undefined
     }) {
-      return store.page<Case>(opts.tag === undefined ? 'cases' : tagIndex(opts.tag), {
+      const page = await store.page<Case>(opts.tag === undefined ? 'cases' : tagIndex(opts.tag), {
         limit: opts.limit,
         cursor: opts.cursor,
         ...(opts.publicOnly ? { keep: (c: Case) => c.visibility === 'public' } : {}),
       })
+      return { ...page, items: page.items.map((c) => withDefaults(c) as Case) }
     },
   }
 }

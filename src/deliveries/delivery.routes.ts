@@ -38,7 +38,14 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<Options> = async (
     '/v1/deliveries',
     {
       config: { access },
-      schema: { tags, querystring: DeliveryListQuery, response: { 200: Page(Delivery) } },
+      schema: {
+        tags,
+        summary: 'List deliveries',
+        description:
+          'Every email and webhook delivery with its attempts, newest first; filter by status (`missed`: a reminder due while no worker ran, never sent late), channel, endpoint or hearing. A partner key sees the deliveries of its own endpoints only.',
+        querystring: DeliveryListQuery,
+        response: { 200: Page(Delivery) },
+      },
     },
     async (req) => {
       const { principal } = req
@@ -57,7 +64,16 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<Options> = async (
 
   app.get(
     '/v1/deliveries/:id',
-    { config: { access }, schema: { tags, params: IdParams, response: { 200: Delivery } } },
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Get a delivery',
+        description: 'One delivery with every attempt.',
+        params: IdParams,
+        response: { 200: Delivery },
+      },
+    },
     async (req) => mustSee(req.principal, req.params.id),
   )
 
@@ -67,8 +83,9 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<Options> = async (
       config: { access },
       schema: {
         tags,
+        summary: 'Deliver again',
         description:
-          'Sends a finished delivery again: the same webhook-id, a fresh timestamp and signature, a fresh retry schedule.',
+          'Sends a finished delivery again: the same webhook-id, a fresh timestamp and signature, a fresh retry schedule. A delivery still pending or retrying answers 409.',
         params: IdParams,
         response: { 202: Delivery },
       },

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum } from '../http/schema.js'
 
 export const DeliveryStatus = {
@@ -17,6 +18,7 @@ export const Attempt = Type.Object({
   statusCode: Type.Optional(Type.Integer()),
   error: Type.Optional(Type.String()),
 })
+named(Attempt, 'DeliveryAttempt', 'One try at delivering')
 export type Attempt = Static<typeof Attempt>
 
 export const Delivery = Type.Object({
@@ -34,6 +36,7 @@ export const Delivery = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Delivery, 'Delivery', 'One event on its way to one recipient, with every attempt')
 /** jobId: the BullMQ job that carries the delivery now (internal; a redelivery gets a new one). */
 export type Delivery = Static<typeof Delivery> & { jobId?: string }
 

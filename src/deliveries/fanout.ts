@@ -1,8 +1,8 @@
 import type { Case } from '../cases/case.schema.js'
 import type { EventRecord } from '../events/event.js'
-import type { Hearing } from '../hearings/hearing.schema.js'
 import { derivedId } from '../platform/ids.js'
 import type { Queues } from '../platform/queues.js'
+import type { DatedItem } from '../reminders/dated-item.js'
 import type { Followers, Recipients } from '../reminders/followers.js'
 import type { Delivery } from './delivery.schema.js'
 import type { DeliveryStore } from './delivery.store.js'
@@ -104,10 +104,10 @@ export function createFanOut(deps: {
   return {
     record,
     enqueue,
-    async fanOut(event: EventRecord, hearing: Hearing, kase: Case) {
+    async fanOut(event: EventRecord, item: Pick<DatedItem, 'followedVia'>, kase: Case) {
       return enqueue(
         event,
-        await followers.recipients(event.type, hearing, kase, event.data.reminder?.remindBefore),
+        await followers.recipients(event.type, item, kase, event.data.reminder?.remindBefore),
       )
     },
   }

@@ -12,13 +12,12 @@ export class RetryLater extends Error {
   }
 }
 
-/** A reminder is never sent once its hearing has begun: one still queued then is recorded as missed. */
+/** A reminder is never sent once its moment has come: one still queued then is recorded as missed. */
 export function tooLate(event: EventRecord, now = Date.now()): boolean {
-  return (
-    event.type === 'hearing.reminder' &&
-    event.data.hearing !== null &&
-    now >= Date.parse(event.data.hearing.startsAtUtc)
-  )
+  // Reminder events recorded before `expiresAt` existed were all hearings'.
+  const expiresAt =
+    event.expiresAt ?? (event.type === 'hearing.reminder' ? event.data.hearing?.startsAtUtc : undefined)
+  return expiresAt !== undefined && now >= Date.parse(expiresAt)
 }
 
 /** The delay before retry number `retry` (1-based), from the configured schedule; its last step repeats. */

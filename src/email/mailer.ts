@@ -13,6 +13,8 @@ export type OutgoingEmail = {
   messageId: string
   /** e.g. List-Unsubscribe, List-Unsubscribe-Post */
   headers: Record<string, string>
+  /** e.g. the event.ics of a hearing (strings only: the transports may not read files or URLs). */
+  attachments?: { filename: string; content: string; contentType: string }[]
 }
 export type SendResult = { response: string; outboxPath?: string }
 export type Mailer = { send(mail: OutgoingEmail): Promise<SendResult>; close(): Promise<void> }
@@ -73,8 +75,8 @@ function outboxMailer({ outboxDir, from, log }: MailerOptions): Mailer {
 }
 
 function message(mail: OutgoingEmail, from: string): SendMailOptions {
-  const { to, subject, text, html, messageId, headers } = mail
-  return { from, to, subject, text, html, messageId, headers }
+  const { to, subject, text, html, messageId, headers, attachments } = mail
+  return { from, to, subject, text, html, messageId, headers, ...(attachments ? { attachments } : {}) }
 }
 
 /** '<dlv_1@courtbell.local>' → '20261214T040000123Z-dlv_1_courtbell.local.eml': sortable and safe on any filesystem. */

@@ -95,7 +95,17 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
 
   app.post(
     '/v1/webhook-endpoints',
-    { config: { access }, schema: { tags, body: EndpointCreate, response: { 201: EndpointCreated } } },
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Register a webhook endpoint',
+        description:
+          'Registers a URL that receives signed webhooks for the cases and event types given (default: every case the key may see, every type). The signing secret is returned here only. URLs must be https in production and may not resolve to private addresses.',
+        body: EndpointCreate,
+        response: { 201: EndpointCreated },
+      },
+    },
     async (req, reply) => {
       await checkUrl(req.body.url)
       await checkCases(req.principal, req.body.caseIds)
@@ -121,6 +131,8 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access },
       schema: {
         tags,
+        summary: 'List webhook endpoints',
+        description: 'Endpoints, newest first; a partner key sees its own only.',
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: { 200: Page(Endpoint) },
       },
@@ -138,7 +150,16 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
 
   app.get(
     '/v1/webhook-endpoints/:id',
-    { config: { access }, schema: { tags, params: IdParams, response: { 200: Endpoint } } },
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Get a webhook endpoint',
+        description: 'One endpoint (never its secret).',
+        params: IdParams,
+        response: { 200: Endpoint },
+      },
+    },
     async (req) => endpointView(await mustOwn(req.principal, req.params.id)),
   )
 
@@ -146,7 +167,15 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
     '/v1/webhook-endpoints/:id',
     {
       config: { access },
-      schema: { tags, params: IdParams, body: EndpointPatchSchema, response: { 200: Endpoint } },
+      schema: {
+        tags,
+        summary: 'Change a webhook endpoint',
+        description:
+          'Changes the fields given; a new `remindBefore` re-plans the reminders of the hearings it follows.',
+        params: IdParams,
+        body: EndpointPatchSchema,
+        response: { 200: Endpoint },
+      },
     },
     async (req) => {
       const current = await mustOwn(req.principal, req.params.id)
@@ -171,7 +200,16 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
 
   app.delete(
     '/v1/webhook-endpoints/:id',
-    { config: { access }, schema: { tags, params: IdParams, response: { 204: { type: 'null' } } } },
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Delete a webhook endpoint',
+        description: 'The endpoint gets nothing more; its deliveries stay on record.',
+        params: IdParams,
+        response: { 204: { type: 'null' } },
+      },
+    },
     async (req, reply) => {
       await endpoints.remove((await mustOwn(req.principal, req.params.id)).id)
       return reply.code(204).send()
@@ -184,6 +222,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access },
       schema: {
         tags,
+        summary: 'Rotate the signing secret',
         description: 'For 24 h deliveries are signed with both the new and the old secret.',
         params: IdParams,
         response: { 200: SecretView },
@@ -201,6 +240,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access },
       schema: {
         tags,
+        summary: 'Send a test webhook',
         description: 'Delivers a webhook.test event; 409 when the endpoint is disabled.',
         params: IdParams,
         response: { 202: TestAccepted, 409: Problem },

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { WEBHOOK_EVENT_TYPES } from '../events/event.js'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, StringEnum } from '../http/schema.js'
 import { RemindBefore } from '../subscriptions/subscription.schema.js'
 
@@ -59,11 +60,13 @@ export const Endpoint = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Endpoint, 'WebhookEndpoint', 'A URL of a partner (an NGO) that receives signed webhooks')
 export type Endpoint = Static<typeof Endpoint>
 export const EndpointCreated = Type.Object({
   ...Endpoint.properties,
   secret: Type.String({ description: 'Shown only here' }),
 })
+named(EndpointCreated, 'WebhookEndpointCreated', 'A new webhook endpoint, with its secret (shown only here)')
 export const SecretView = Type.Object({ secret: Type.String() })
 
 export type SigningSecret = { secret: string; expiresAt: string | null }

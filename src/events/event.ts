@@ -1,4 +1,5 @@
 import type { Case } from '../cases/case.schema.js'
+import type { Deadline } from '../deadlines/deadline.schema.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import { newId } from '../platform/ids.js'
 
@@ -8,19 +9,32 @@ export const WEBHOOK_EVENT_TYPES = [
   'hearing.cancelled',
   'hearing.decided',
   'hearing.reminder',
+  'deadline.created',
+  'deadline.rescheduled',
+  'deadline.cancelled',
+  'deadline.met',
+  'deadline.reminder',
   'webhook.test',
 ] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
-/** Internal only: a double opt-in email travels the same delivery pipeline but never reaches a webhook. */
-export type EventType = WebhookEventType | 'subscription.confirmation'
+/**
+ * Internal only: a double opt-in email, and the welcome a person subscribed by staff gets, travel the same
+ * delivery pipeline but never reach a webhook.
+ */
+export type EventType = WebhookEventType | 'subscription.confirmation' | 'subscription.welcome'
 
 export type PreviousTime = { startsAt: string; timeZone: string; startsAtUtc: string; allDay: boolean }
 
+/** What a deadline's due moment was before it moved. */
+export type PreviousDue = { dueOn: string; dueAtUtc: string }
+
 export type EventData = {
-  hearing: Hearing | null
+  /** Absent on a deadline's events (their body is { deadline, case, … }). */
+  hearing?: Hearing | null
+  deadline?: Deadline
   case: Case | null
   reminder?: { remindBefore: string; dueAt: string }
-  previous?: PreviousTime
+  previous?: PreviousTime | PreviousDue
   endpointId?: string
   subscriptionId?: string
 }
@@ -32,8 +46,12 @@ export type EventRecord = {
   timestamp: string
   hearingId: string | null
   caseId: string | null
+  /** A reminder's: the moment of what it reminds of, after which it is never sent (internal, not in webhooks). */
+  expiresAt?: string
   data: EventData
 }
+
+export const newEventId = () => newId('evt')
 
 export function hearingEvent(
   type: Exclude<WebhookEventType, 'webhook.test' | 'hearing.reminder'>,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
+import { problemResponses } from '../http/openapi.js'
 import { IdParams, Page } from '../http/schema.js'
 import { isPartner, STAFF, STAFF_OR_PARTNER } from '../keys/auth.js'
 import { notFound } from '../platform/errors.js'
@@ -27,7 +28,15 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
     '/v1/cases/:caseId/hearings',
     {
       config: { access: STAFF },
-      schema: { tags: ['hearings'], params: CaseIdParams, body: HearingCreate, response: { 201: Hearing } },
+      schema: {
+        tags: ['hearings'],
+        summary: 'Schedule a hearing',
+        description:
+          "Adds a hearing to a case: `startsAt` is the local time without offset in `timeZone` (default: the case's), or a date alone when the time is not announced yet (reminders then anchor at the court-day start). Emits hearing.scheduled and plans the reminders. Staff only.",
+        params: CaseIdParams,
+        body: HearingCreate,
+        response: { 201: Hearing },
+      },
     },
     async (req, reply) =>
       reply.code(201).send(await service.create(await cases.mustGet(req.params.caseId), req.body)),
@@ -37,7 +46,14 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
     '/v1/hearings',
     {
       config: { access: STAFF_OR_PARTNER },
-      schema: { tags: ['hearings'], querystring: HearingListQuery, response: { 200: Page(Hearing) } },
+      schema: {
+        tags: ['hearings'],
+        summary: 'List hearings',
+        description:
+          'Hearings ordered by their instant (`startsAtUtc`), optionally between two instants, of one case, or in one status. A partner key sees hearings of public cases only.',
+        querystring: HearingListQuery,
+        response: { 200: Page(Hearing) },
+      },
     },
     async (req) => {
       const { from, to, caseId, status, limit, cursor } = req.query
@@ -60,7 +76,13 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
     '/v1/hearings/:id',
     {
       config: { access: STAFF_OR_PARTNER },
-      schema: { tags: ['hearings'], params: IdParams, response: { 200: Hearing } },
+      schema: {
+        tags: ['hearings'],
+        summary: 'Get a hearing',
+        description: 'One hearing with its status, version and outcome.',
+        params: IdParams,
+        response: { 200: Hearing },
+      },
     },
     async (req) => {
       const hearing = await hearings.get(req.params.id)
@@ -75,7 +97,15 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
     '/v1/hearings/:id',
     {
       config: { access: STAFF },
-      schema: { tags: ['hearings'], params: IdParams, body: HearingPatch, response: { 200: Hearing } },
+      schema: {
+        tags: ['hearings'],
+        summary: 'Change a hearing',
+        description:
+          'Changes the fields given. A new time or zone increments `version`, moves every pending reminder and emits hearing.rescheduled with the previous time. A cancelled or decided hearing answers 409 to a time change. Staff only.',
+        params: IdParams,
+        body: HearingPatch,
+        response: { 200: Hearing, ...problemResponses(409) },
+      },
     },
     async (req) => {
       const { hearing, before } = await service.update(req.params.id, req.body)
@@ -88,7 +118,15 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
     '/v1/hearings/:id/cancel',
     {
       config: { access: STAFF },
-      schema: { tags: ['hearings'], params: IdParams, body: HearingCancel, response: { 200: Hearing } },
+      schema: {
+        tags: ['hearings'],
+        summary: 'Cancel a hearing',
+        description:
+          'Marks the hearing cancelled (the body, with an optional reason, may be left out) and emits hearing.cancelled; no reminder for it fires afterwards. Staff only.',
+        params: IdParams,
+        body: HearingCancel,
+        response: { 200: Hearing },
+      },
       // The body is optional ({ reason? }): a bare POST cancels too.
       preValidation: async (req) => {
         req.body ??= {}
@@ -105,7 +143,15 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
     '/v1/hearings/:id/outcome',
     {
       config: { access: STAFF },
-      schema: { tags: ['hearings'], params: IdParams, body: HearingOutcome, response: { 200: Hearing } },
+      schema: {
+        tags: ['hearings'],
+        summary: 'Record the outcome',
+        description:
+          'Marks the hearing decided with a summary and the moment of the ruling (`decidedAt`, default now) and emits hearing.decided. Staff only.',
+        params: IdParams,
+        body: HearingOutcome,
+        response: { 200: Hearing },
+      },
     },
     async (req) => {
       const { hearing, before } = await service.decide(req.params.id, req.body)

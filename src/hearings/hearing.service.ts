@@ -3,13 +3,19 @@ import type { Case } from '../cases/case.schema.js'
 import type { CaseStore } from '../cases/case.store.js'
 import { type EventRecord, hearingEvent } from '../events/event.js'
 import type { CrashPoint } from '../platform/crash-point.js'
-import { AppError, badRequest, conflict } from '../platform/errors.js'
+import { AppError, conflict, invalidField } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
-import { isTimeProblem, parseHearingTime } from '../platform/time.js'
+import { durationSeconds, isTimeProblem, parseHearingTime } from '../platform/time.js'
 import type { Scheduler } from '../reminders/scheduler.js'
-import type { Hearing, HearingCreate, HearingPatch } from './hearing.schema.js'
+import { hearingItem } from './hearing.dated.js'
+import {
+  DEFAULT_HEARING_DURATION,
+  type Hearing,
+  type HearingCreate,
+  type HearingPatch,
+} from './hearing.schema.js'
 import type { HearingStore } from './hearing.store.js'
 
 type Deps = {
@@ -20,15 +26,33 @@ type Deps = {
   queues: Pick<Queues, 'events'>
   config: Pick<Config, 'reminders'>
   log: Logger
+  /** Told after every write (deadlines triggered by the hearing follow it); derived, like the reminders. */
+  onChanged?: (hearing: Hearing) => Promise<unknown>
 }
 
 /** Every change to a hearing: validate, write it with its event in one step, then queue the event and re-plan reminders. */
-export function createHearingService({ hearings, cases, scheduler, queues, config, log, crashPoint }: Deps) {
+export function createHearingService({
+  hearings,
+  cases,
+  scheduler,
+  queues,
+  config,
+  log,
+  crashPoint,
+  onChanged,
+}: Deps) {
   function resolveTime(startsAt: string, timeZone: string) {
     const parsed = parseHearingTime(startsAt, timeZone, config.reminders.courtDayStart)
     if (!isTimeProblem(parsed)) return parsed
     const path = parsed.reason === 'zone' ? '/timeZone' : '/startsAt'
-    throw badRequest(parsed.message, [{ path, message: parsed.message }])
+    throw invalidField(path, parsed.message)
+  }
+
+  function checkDuration(duration: string): string {
+    const seconds = durationSeconds(duration)
+    if (seconds === undefined || seconds < 5 * 60 || seconds > 12 * 3600)
+      throw invalidField('/duration', 'must be an ISO 8601 duration from PT5M to PT12H, e.g. PT1H30M')
+    return duration
   }
 
   /**
@@ -37,11 +61,12 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
    * its answer rather than a retry that would write twice.
    */
   async function afterWrite(hearing: Hearing, event?: EventRecord) {
-    const [queued, planned] = await Promise.allSettled([
+    const results = await Promise.allSettled([
       event && queues.events.add('events', { eventId: event.id }, { jobId: event.id }),
-      scheduler.sync(hearing),
+      scheduler.sync(hearingItem(hearing)),
+      onChanged?.(hearing),
     ])
-    for (const result of [queued, planned])
+    for (const result of results)
       if (result.status === 'rejected')
         log.warn({ err: result.reason, hearingId: hearing.id }, 'scheduling deferred to the reconciler')
   }
@@ -83,6 +108,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
         title: input.title,
         ...time,
         timeZone,
+        duration: checkDuration(input.duration ?? DEFAULT_HEARING_DURATION),
         location: input.location ?? null,
         notes: input.notes ?? null,
         status: 'scheduled',
@@ -113,6 +139,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
           ...(patch.title !== undefined ? { title: patch.title } : {}),
           ...(patch.location !== undefined ? { location: patch.location } : {}),
           ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
+          ...(patch.duration !== undefined ? { duration: checkDuration(patch.duration) } : {}),
           ...time,
           timeZone,
           version: moved ? current.version + 1 : current.version,
@@ -130,6 +157,8 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
           ...current,
           status: 'cancelled',
           cancelReason: reason,
+          // A status change is news to every calendar holding the hearing (API.md: SEQUENCE = version).
+          version: current.version + 1,
           updatedAt: new Date().toISOString(),
         }
         return { next, event: hearingEvent('hearing.cancelled', next, kase) }
@@ -147,6 +176,7 @@ export function createHearingService({ hearings, cases, scheduler, queues, confi
           ...current,
           status: 'decided',
           outcome: { summary: outcome.summary, decidedAt },
+          version: current.version + 1,
           updatedAt: now,
         }
         return { next, event: hearingEvent('hearing.decided', next, kase) }

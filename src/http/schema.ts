@@ -28,17 +28,35 @@ export const PageQuery = {
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) })
 
-export const Problem = Type.Object({
-  type: Type.String(),
-  title: Type.String(),
-  status: Type.Integer(),
-  detail: Type.String(),
-  code: Type.Optional(Type.String()),
-  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
-})
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: 'urn:courtbell:problem:<code>; docs/api.md lists every one' }),
+    title: Type.String({ description: 'A short summary of the kind of problem' }),
+    status: Type.Integer({ description: 'The HTTP status' }),
+    detail: Type.String({ description: 'What went wrong with this request, for a person' }),
+    code: Type.Optional(Type.String({ description: 'The last part of `type`, for programs' })),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          path: Type.String({
+            description: 'JSON pointer to the field, e.g. /startsAt or /querystring/limit',
+          }),
+          message: Type.String(),
+        }),
+        { description: 'One entry per invalid field' },
+      ),
+    ),
+  },
+  { title: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' },
+)
 
 export const TimeZoneName = Type.String({
   minLength: 1,
   maxLength: 64,
   description: 'IANA time zone, e.g. Asia/Almaty',
 })
+
+/** The problem responses a route can give, for its OpenAPI entry: `...problemResponses(400, 404)`. */
+export const problemResponses = <const C extends readonly (400 | 401 | 403 | 404 | 409 | 422 | 429)[]>(
+  ...codes: C
+) => Object.fromEntries(codes.map((code) => [code, Problem])) as { [K in C[number]]: typeof Problem }

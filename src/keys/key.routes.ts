@@ -14,7 +14,9 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ keys: KeyStore }> = async (a
       config: { access: ADMIN },
       schema: {
         tags,
-        description: 'The key is shown once; only its hash is kept.',
+        summary: 'Create an API key',
+        description:
+          'Creates a key of scope admin, staff or partner. The key is shown once, in this answer; only its hash is kept. Admin only.',
         body: ApiKeyCreate,
         response: { 201: ApiKeyCreated },
       },
@@ -28,6 +30,8 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ keys: KeyStore }> = async (a
       config: { access: ADMIN },
       schema: {
         tags,
+        summary: 'List API keys',
+        description: 'The keys that still work (never the keys themselves). Admin only.',
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: { 200: Page(ApiKeyView) },
       },
@@ -41,7 +45,8 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ keys: KeyStore }> = async (a
       config: { access: ADMIN },
       schema: {
         tags,
-        description: 'Revoked keys stop working at once.',
+        summary: 'Revoke an API key',
+        description: 'The key stops working at once, on every replica. Admin only.',
         params: IdParams,
         response: { 204: { type: 'null' } },
       },

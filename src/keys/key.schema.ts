@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { named } from '../http/openapi.js'
 import { Instant, StringEnum } from '../http/schema.js'
 
 export const Scope = { admin: 'admin', staff: 'staff', partner: 'partner' } as const
@@ -17,10 +18,12 @@ export const ApiKeyView = Type.Object({
   scope: ScopeSchema,
   createdAt: Instant,
 })
+named(ApiKeyView, 'ApiKey', 'An API key (never the key itself)')
 export type ApiKeyView = Static<typeof ApiKeyView>
 export const ApiKeyCreated = Type.Object({
   ...ApiKeyView.properties,
   key: Type.String({ description: 'Shown once' }),
 })
+named(ApiKeyCreated, 'ApiKeyCreated', 'A new API key: `key` is shown once')
 
 export type ApiKeyRecord = ApiKeyView & { keyHash: string; revokedAt: string | null }

@@ -6,6 +6,12 @@ import type { ApiKeyRecord, ApiKeyView, Scope } from './key.schema.js'
 
 export const ADMIN_KEY_ID = 'key_admin'
 
+/** What start-up did to the admin key; keyHash is the hash of the admin key in force afterwards. */
+export type AdminKeyOutcome =
+  | { kind: 'kept' | 'configured'; keyHash: string }
+  | { kind: 'generated'; keyHash: string; key: string }
+  | { kind: 'replaced'; keyHash: string; previous: { name: string; createdAt: string } }
+
 /** 256 random bits; only the SHA-256 is stored, so a lookup by hash is an exact, constant-cost match. */
 export function generateApiKey(): string {
   return `cb_${randomBytes(32).toString('base64url')}`
@@ -95,24 +101,28 @@ export function createKeyStore({ store }: { store: Store }) {
 
     /**
      * The first admin key: from ADMIN_API_KEY when set (replacing an earlier one), otherwise generated once.
-     * Returns the generated key so the caller can print it exactly once.
+     * Says what happened so the caller can print a generated key exactly once and log a replacement.
      */
-    async ensureAdminKey(configured: string | undefined): Promise<string | undefined> {
+    async ensureAdminKey(configured: string | undefined): Promise<AdminKeyOutcome> {
       const existing = await store.get<ApiKeyRecord>(ADMIN_KEY_ID)
+      const live = existing?.revokedAt === null ? existing : undefined
       if (configured !== undefined) {
-        if (existing?.keyHash === hashApiKey(configured) && existing.revokedAt === null) return undefined
+        const keyHash = hashApiKey(configured)
+        if (live?.keyHash === keyHash) return { kind: 'kept', keyHash }
         if (existing) await redis.hdel(keys.apiKeyByHash, existing.keyHash)
         await save({
           id: ADMIN_KEY_ID,
           name: 'admin (ADMIN_API_KEY)',
           scope: 'admin',
           createdAt: new Date().toISOString(),
-          keyHash: hashApiKey(configured),
+          keyHash,
           revokedAt: null,
         })
-        return undefined
+        return live
+          ? { kind: 'replaced', keyHash, previous: { name: live.name, createdAt: live.createdAt } }
+          : { kind: 'configured', keyHash }
       }
-      if (existing) return undefined
+      if (existing) return { kind: 'kept', keyHash: existing.keyHash }
       const key = generateApiKey()
       const record: ApiKeyRecord = {
         id: ADMIN_KEY_ID,
@@ -124,9 +134,12 @@ export function createKeyStore({ store }: { store: Store }) {
       }
       // NX: two replicas starting together must not both mint a key.
       const created = await redis.set(keys.record(ADMIN_KEY_ID), JSON.stringify(record), 'NX')
-      if (created === null) return undefined
+      if (created === null) {
+        const winner = await store.get<ApiKeyRecord>(ADMIN_KEY_ID)
+        return { kind: 'kept', keyHash: winner?.keyHash ?? record.keyHash }
+      }
       await save(record)
-      return key
+      return { kind: 'generated', keyHash: record.keyHash, key }
     },
   }
 }

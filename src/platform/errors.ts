@@ -29,6 +29,9 @@ export const notFound = (what: string, id: string) =>
   new AppError('not_found', 404, 'Not found', `${what} ${id} does not exist`)
 export const badRequest = (detail: string, errors?: FieldError[]) =>
   new AppError('invalid_request', 400, 'Invalid request', detail, errors)
+/** A 400 about one field: the detail and the field's entry say the same. */
+export const invalidField = (path: string, message: string) =>
+  badRequest(`${path}: ${message}`, [{ path, message }])
 export const conflict = (detail: string) => new AppError('conflict', 409, 'Conflict', detail)
 export const unauthorized = (detail: string) => new AppError('unauthorized', 401, 'Unauthorized', detail)
 export const forbidden = (detail: string) => new AppError('forbidden', 403, 'Forbidden', detail)

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 
-export type IdKind = 'case' | 'hrg' | 'sub' | 'whe' | 'dlv' | 'evt' | 'key'
+export type IdKind = 'case' | 'hrg' | 'sub' | 'whe' | 'dlv' | 'evt' | 'key' | 'rul' | 'dln'
 
 /** Opaque ids that sort by creation time: 9 base-36 chars of milliseconds, then 80 random bits. */
 export function newId(kind: IdKind, now = Date.now()): string {

@@ -18,9 +18,10 @@ export const QUEUE_NAMES: readonly QueueName[] = ['reminders', 'events', 'email'
 export type Queues = { [N in QueueName]: Queue<JobCatalogue[N], unknown, N> }
 
 /**
- * A reminder job's payload: hearing id, version and offset, under one-letter keys. Redis keeps a job's hash
- * as a compact listpack only while every field (data, opts) is at most 64 bytes (`hash-max-listpack-value`):
- * about 465 B per job instead of 870. The due instant the job was made for is part of its id.
+ * A reminder job's payload: the dated item's id (under `h`, the key the first kind, hearings, gave it: jobs
+ * written before deadlines existed keep firing), version and offset. Redis keeps a job's hash as a compact
+ * listpack only while every field (data, opts) is at most 64 bytes (`hash-max-listpack-value`): about 465 B
+ * per job instead of 870. The due instant the job was made for is part of its id.
  */
 export type ReminderJobData = { h: string; v: number; o: string }
 

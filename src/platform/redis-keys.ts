@@ -21,6 +21,10 @@ export function createKeys(prefix: string) {
     rate: (bucket: string) => k('rate', bucket),
     idempotency: (scope: string) => k('idem', scope),
     audit: (entityId: string) => k('audit', entityId),
+    /** A hash per jurisdiction: date → a staff override of the court calendar. */
+    courtDays: (jurisdiction: string) => k('court-days', jurisdiction),
+    /** A hash: rule id → a deadline rule created over the API (built-in rules live in config/rules/). */
+    deadlineRules: k('deadline-rules'),
   }
 }
 export type Keys = ReturnType<typeof createKeys>

@@ -6,6 +6,9 @@ export type TimeProblem = { reason: 'format' | 'zone' | 'gap'; message: string }
 const MINUTE_MS = 60_000
 const DAY_MS = 86_400_000
 
+/** How a hearing's time is written, in words (error messages never show a regular expression). */
+export const LOCAL_TIME_EXAMPLE =
+  'local time without offset, e.g. 2026-12-14T10:00, or a date alone (2026-12-14) when the time is not announced'
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/
 const CLOCK_TIME = /^(\d{2}):(\d{2})$/
 // Whole numbers only: no years or months (their length varies), no fractions.
@@ -32,6 +35,11 @@ function offsetAt(zone: IANAZone, ts: number): number {
   if (hourOffsets.size >= 200_000) hourOffsets.clear()
   hourOffsets.set(key, offset)
   return offset
+}
+
+/** A zone's UTC offset in minutes at an instant, remembered per hour (see offsetAt). */
+export function zoneOffset(zone: string, ts: number): number {
+  return offsetAt(IANAZone.create(zone), ts)
 }
 
 /** The instant a wall time (given as the milliseconds of the same fields read in UTC) in a zone stands for.
@@ -70,17 +78,21 @@ export function isValidTimeZone(zone: string): boolean {
   return valid
 }
 
+/** The one wording for a zone that is not in the tz database, wherever a zone is given. */
+export const unknownTimeZone = (zone: string) =>
+  `unknown time zone "${zone}": expected an IANA zone name such as Asia/Almaty`
+
 export function parseHearingTime(
   startsAt: string,
   timeZone: string,
   courtDayStart: string,
 ): ParsedHearingTime | TimeProblem {
-  if (!isValidTimeZone(timeZone)) return { reason: 'zone', message: `unknown time zone '${timeZone}'` }
+  if (!isValidTimeZone(timeZone)) return { reason: 'zone', message: unknownTimeZone(timeZone) }
   const m = LOCAL_TIME.exec(startsAt)
   if (!m) {
     return {
       reason: 'format',
-      message: `'${startsAt}' is not YYYY-MM-DD, YYYY-MM-DDTHH:mm or YYYY-MM-DDTHH:mm:ss`,
+      message: `"${startsAt}" is not a ${LOCAL_TIME_EXAMPLE}`,
     }
   }
   const allDay = m[4] === undefined
@@ -129,6 +141,12 @@ function durationParts(value: string): DurationParts | undefined {
 
 function boundSeconds(p: DurationParts): number {
   return (((p.weeks * 7 + p.days) * 24 + p.hours) * 60 + p.minutes) * 60 + p.seconds
+}
+
+/** The seconds in a duration of whole weeks, days, hours, minutes and seconds; undefined when it is not one. */
+export function durationSeconds(value: string): number | undefined {
+  const parts = durationParts(value)
+  return parts && boundSeconds(parts)
 }
 
 export function parseRemindBefore(

@@ -2,9 +2,9 @@ import type { Case } from '../cases/case.schema.js'
 import type { EndpointRecord } from '../endpoints/endpoint.schema.js'
 import type { EndpointStore } from '../endpoints/endpoint.store.js'
 import type { EventType } from '../events/event.js'
-import type { Hearing } from '../hearings/hearing.schema.js'
 import type { Subscription } from '../subscriptions/subscription.schema.js'
 import type { SubscriptionStore } from '../subscriptions/subscription.store.js'
+import type { DatedItem } from './dated-item.js'
 
 /**
  * Whether an endpoint receives an event of this type about this case. A partner's never sees internal cases.
@@ -18,61 +18,60 @@ export function endpointFollows(endpoint: EndpointRecord, kase: Case, type: Even
   )
 }
 
-/** Email notices go to subscribers for these changes (API.md: reminders, and moves, cancellations, decisions). */
-const EMAIL_NOTICES: readonly EventType[] = ['hearing.rescheduled', 'hearing.cancelled', 'hearing.decided']
+/** A reminder event type (`hearing.reminder`, …): it goes only to followers wanting its offset. */
+export const isReminderType = (type: EventType) => type.endsWith('.reminder')
 
 export type Recipients = { subscriptions: Subscription[]; endpoints: EndpointRecord[] }
+type Followed = Pick<DatedItem, 'followedVia'>
 
-/** Who follows a hearing, resolved from the store at the moment it matters (fan out late). */
+/** Who follows a dated item, resolved from the store at the moment it matters (fan out late). */
 export function createFollowers({
   subscriptions,
   endpoints,
+  emailed,
 }: {
   subscriptions: SubscriptionStore
   endpoints: EndpointStore
+  /** The event types email subscribers get (the dated kinds' reminders and notices). */
+  emailed: ReadonlySet<EventType>
 }) {
   async function recipients(
     type: EventType,
-    hearing: Hearing,
+    item: Followed,
     kase: Case,
     remindBefore?: string,
     endpointsNow?: readonly EndpointRecord[],
   ): Promise<Recipients> {
     const [subs, all] = await Promise.all([
-      subscriptions.activeFollowers(hearing.id, kase.id),
+      subscriptions.activeFollowers(item.followedVia),
       endpointsNow ?? endpoints.all(),
     ])
-    const wantsOffset = (list: readonly string[]) => remindBefore === undefined || list.includes(remindBefore)
-    const emailed = type === 'hearing.reminder' || EMAIL_NOTICES.includes(type)
+    const reminder = isReminderType(type)
+    const wantsOffset = (list: readonly string[]) =>
+      !reminder || remindBefore === undefined || list.includes(remindBefore)
     return {
-      subscriptions: emailed
-        ? subs.filter((s) => type !== 'hearing.reminder' || wantsOffset(s.remindBefore))
-        : [],
-      endpoints: all.filter(
-        (e) => endpointFollows(e, kase, type) && (type !== 'hearing.reminder' || wantsOffset(e.remindBefore)),
-      ),
+      subscriptions: emailed.has(type) ? subs.filter((s) => wantsOffset(s.remindBefore)) : [],
+      endpoints: all.filter((e) => endpointFollows(e, kase, type) && wantsOffset(e.remindBefore)),
     }
   }
 
   return {
     recipients,
     /**
-     * The distinct reminder offsets wanted for each hearing: one job each, however many people follow it.
+     * The distinct reminder offsets wanted for each item: one job each, however many people follow it.
      * Subscribers' offsets come from the offset index (as many reads as offsets, not as subscribers), for all
-     * the hearings in one round trip. A caller planning many hearings may pass the endpoints it read once.
+     * the items in one round trip. A caller planning many items may pass the endpoints it read once.
      */
     async offsetsFor(
-      list: readonly { hearing: Hearing; kase: Case }[],
+      list: readonly { item: Followed; kase: Case; reminderType: EventType }[],
       endpointsNow?: readonly EndpointRecord[],
     ): Promise<string[][]> {
       const [wanted, all] = await Promise.all([
-        subscriptions.offsetsWanted(
-          list.map(({ hearing, kase }) => ({ hearingId: hearing.id, caseId: kase.id })),
-        ),
+        subscriptions.offsetsWanted(list.map(({ item }) => item.followedVia)),
         endpointsNow ?? endpoints.all(),
       ])
-      return list.map(({ kase }, i) => {
-        const eps = all.filter((e) => endpointFollows(e, kase, 'hearing.reminder'))
+      return list.map(({ kase, reminderType }, i) => {
+        const eps = all.filter((e) => endpointFollows(e, kase, reminderType))
         return [...new Set([...(wanted[i] ?? []), ...eps.flatMap((e) => e.remindBefore)])]
       })
     },

@@ -3,12 +3,12 @@ import type { ReminderJobData } from '../platform/queues.js'
 import type { PlannedReminder } from './plan.js'
 
 /**
- * 'r' and 90 bits of a hash of (hearing, version, offset, due instant): the same reminder always gets the
- * same id, and a hearing whose instant moved (a tz-database update keeps the version) gets new ones. BullMQ
+ * 'r' and 90 bits of a hash of (item, version, offset, due instant): the same reminder always gets the
+ * same id, and an item whose instant moved (a tz-database update keeps the version) gets new ones. BullMQ
  * job ids must not contain ':' nor be all digits; base64url has no ':' and the 'r' is never a digit.
  */
 export function reminderJobId(p: PlannedReminder): string {
-  const parts = [p.hearingId, String(p.version), p.remindBefore, String(Date.parse(p.dueAt))]
+  const parts = [p.itemId, String(p.version), p.remindBefore, String(Date.parse(p.dueAt))]
   return `r${createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 15)}`
 }
 
@@ -21,7 +21,7 @@ export function reminderJobId(p: PlannedReminder): string {
 export function reminderJob(p: PlannedReminder, now = Date.now(), jobId = reminderJobId(p)) {
   return {
     name: 'reminders' as const,
-    data: { h: p.hearingId, v: p.version, o: p.remindBefore } satisfies ReminderJobData,
+    data: { h: p.itemId, v: p.version, o: p.remindBefore } satisfies ReminderJobData,
     opts: { jobId, delay: Math.max(0, Date.parse(p.dueAt) - now) },
   }
 }

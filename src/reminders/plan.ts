@@ -1,16 +1,16 @@
-import type { Hearing } from '../hearings/hearing.schema.js'
 import { reminderDueAt } from '../platform/time.js'
+import type { DatedItem } from './dated-item.js'
 
-/** One reminder of one hearing version, at the instant its offset gives (its job id hashes all four). */
-export type PlannedReminder = { hearingId: string; version: number; remindBefore: string; dueAt: string }
+/** One reminder of one item version, at the instant its offset gives (its job id hashes all four). */
+export type PlannedReminder = { itemId: string; version: number; remindBefore: string; dueAt: string }
 
-/** The reminders a hearing of this version has: one per offset (the caller skips moments already past). */
-export function planReminders(hearing: Hearing, offsets: readonly string[]): PlannedReminder[] {
-  if (hearing.status !== 'scheduled') return []
+/** The reminders an item of this version has: one per offset (the caller skips moments already past). */
+export function planReminders(item: DatedItem, offsets: readonly string[]): PlannedReminder[] {
+  if (!item.open) return []
   return offsets.map((remindBefore) => ({
-    hearingId: hearing.id,
-    version: hearing.version,
+    itemId: item.id,
+    version: item.version,
     remindBefore,
-    dueAt: reminderDueAt(hearing.startsAtUtc, hearing.timeZone, remindBefore),
+    dueAt: reminderDueAt(item.moment, item.zone, remindBefore),
   }))
 }

@@ -3,41 +3,39 @@ import type { Case } from '../cases/case.schema.js'
 import type { DeliveryStore } from '../deliveries/delivery.store.js'
 import { queueDelivery } from '../deliveries/fanout.js'
 import type { EndpointStore } from '../endpoints/endpoint.store.js'
-import type { Hearing } from '../hearings/hearing.schema.js'
-import type { HearingStore } from '../hearings/hearing.store.js'
 import { acquireLock } from '../platform/lock.js'
 import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
 import type { Store } from '../platform/store.js'
-import { isTimeProblem, parseHearingTime } from '../platform/time.js'
+import type { DatedKind, DatedKinds } from './dated-item.js'
 import type { Scheduler } from './scheduler.js'
 
 /** Events younger than this are still being queued by the API that wrote them. */
 const OUTBOX_GRACE_MS = 5000
 /** Short, and renewed while a pass runs: a process killed mid-pass holds up the next one by seconds only. */
 const LOCK_MS = 15_000
-/** Batches of hearings planned at once: while one waits on Redis, the next one's plans are computed. */
+/** Batches of items planned at once: while one waits on Redis, the next one's plans are computed. */
 const BATCHES_AT_ONCE = 2
 /** An unfinished delivery this far past its due attempt, with no live job, has lost its job. */
 const OVERDUE_GRACE_MS = 60_000
 const LIVE_JOB_STATES: readonly string[] = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']
 
 /**
- * Re-derives the queues from the store: re-queues events left in the outbox and re-plans every hearing
- * yet to begin, recomputing its instant from wall time + zone (a tz-database update moves reminders too).
+ * Re-derives the queues from the store: re-queues events left in the outbox and re-plans every dated item
+ * yet to come, recomputing its instant from wall time + zone (a tz-database update moves reminders too).
  * Idempotent, so it is safe at start-up, on an interval and from several workers (a lock keeps it to one).
  */
 export function createReconciler(deps: {
   store: Store
-  hearings: HearingStore
+  kinds: DatedKinds
   scheduler: Scheduler
   deliveries: DeliveryStore
   endpoints: EndpointStore
   queues: Pick<Queues, 'events' | 'email' | 'webhook'>
-  config: Pick<Config, 'reminders' | 'jobLockMs'>
+  config: Pick<Config, 'jobLockMs'>
   log: Logger
 }) {
-  const { store, hearings, deliveries, endpoints, scheduler, queues, config, log } = deps
+  const { store, kinds, deliveries, endpoints, scheduler, queues, config, log } = deps
 
   async function requeueEvents(now: number): Promise<number> {
     const ids = await store.redis.zrangebyscore(
@@ -73,37 +71,25 @@ export function createReconciler(deps: {
     return recovered
   }
 
-  /** Keeps the stored instant true to the current tz database. */
-  async function retime(hearing: Hearing): Promise<Hearing> {
-    const parsed = parseHearingTime(hearing.startsAt, hearing.timeZone, config.reminders.courtDayStart)
-    if (isTimeProblem(parsed) || parsed.startsAtUtc === hearing.startsAtUtc) return hearing
-    const next = { ...hearing, startsAtUtc: parsed.startsAtUtc, updatedAt: new Date().toISOString() }
-    // Changed meanwhile by the API: plan what is stored now; the next pass re-checks its instant.
-    if (!(await hearings.save(next, hearing))) return (await hearings.get(hearing.id)) ?? hearing
-    log.warn(
-      { hearingId: hearing.id, was: hearing.startsAtUtc, now: next.startsAtUtc },
-      'hearing instant changed with the tz database',
-    )
-    return next
-  }
-
-  type Totals = { hearings: number; replanned: number; planned: number; added: number; removed: number }
+  type Totals = { items: number; replanned: number; planned: number; added: number; removed: number }
 
   /**
-   * Checks a batch without locks, and re-plans (under their locks) only the hearings out of step.
-   * Never rejects: a batch that fails is logged, and the next pass tries it again.
+   * Checks a batch of one kind without locks, and re-plans (under their locks) only the items out of step,
+   * their instants first made true to the current tz database. Never rejects: a batch that fails is logged,
+   * and the next pass tries it again.
    */
   async function reconcileBatch(
+    kind: DatedKind<unknown>,
     ids: readonly string[],
     now: number,
     cases: Map<string, Case | undefined>,
     totals: Totals,
   ) {
     try {
-      const [batch, endpointsNow] = await Promise.all([store.getMany<Hearing>(ids), endpoints.all()])
-      const scheduled = batch.filter((h): h is Hearing => h?.status === 'scheduled')
-      totals.hearings += scheduled.length
-      const retimed = await Promise.all(scheduled.map(retime))
+      const [batch, endpointsNow] = await Promise.all([kinds.read(ids), endpoints.all()])
+      const open = batch.flatMap((found) => (found?.item.open ? [found.record] : []))
+      totals.items += open.length
+      const retimed = (await Promise.all(open.map((record) => kind.retime(record)))).map(kind.asItem)
       const check = await scheduler.drifted(retimed, now, { cases, endpoints: endpointsNow })
       const synced = await scheduler.syncMany(check.drifted, now)
       totals.replanned += check.drifted.length
@@ -111,7 +97,7 @@ export function createReconciler(deps: {
       totals.added += synced.added
       totals.removed += synced.removed
     } catch (err) {
-      log.error({ err, hearings: ids.length }, 'reconciler could not plan a batch of hearings')
+      log.error({ err, items: ids.length }, 'reconciler could not plan a batch')
     }
   }
 
@@ -124,26 +110,27 @@ export function createReconciler(deps: {
       try {
         const events = await requeueEvents(now)
         const recovered = await recoverDeliveries(now)
-        const totals: Totals = { hearings: 0, replanned: 0, planned: 0, added: 0, removed: 0 }
-        // Cases are read once per pass: a stale one can only make the pass skip a hearing, never write.
+        const totals: Totals = { items: 0, replanned: 0, planned: 0, added: 0, removed: 0 }
+        // Cases are read once per pass: a stale one can only make the pass skip an item, never write.
         const cases = new Map<string, Case | undefined>()
         const running = new Set<Promise<void>>()
         try {
-          for await (const ids of hearings.idsStartingFrom(new Date(now).toISOString())) {
-            const batch: Promise<void> = reconcileBatch(ids, now, cases, totals).finally(() =>
-              running.delete(batch),
-            )
-            running.add(batch)
-            if (running.size >= BATCHES_AT_ONCE) await Promise.race(running)
-          }
+          for (const kind of kinds.all)
+            for await (const ids of kind.idsFrom(new Date(now).toISOString())) {
+              const batch: Promise<void> = reconcileBatch(kind, ids, now, cases, totals).finally(() =>
+                running.delete(batch),
+              )
+              running.add(batch)
+              if (running.size >= BATCHES_AT_ONCE) await Promise.race(running)
+            }
         } finally {
           await Promise.all(running)
         }
         const result = {
           events,
           deliveriesRecovered: recovered,
-          hearings: totals.hearings,
-          hearingsReplanned: totals.replanned,
+          items: totals.items,
+          itemsReplanned: totals.replanned,
           remindersPlanned: totals.planned,
           remindersAdded: totals.added,
           remindersRemoved: totals.removed,

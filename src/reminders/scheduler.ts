@@ -1,12 +1,11 @@
 import type { Case } from '../cases/case.schema.js'
 import type { EndpointRecord } from '../endpoints/endpoint.schema.js'
 import type { EndpointStore } from '../endpoints/endpoint.store.js'
-import type { Hearing } from '../hearings/hearing.schema.js'
-import type { HearingStore } from '../hearings/hearing.store.js'
 import { acquireLock, tryLocks } from '../platform/lock.js'
 import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
 import type { Store } from '../platform/store.js'
+import type { DatedItem, DatedKinds } from './dated-item.js'
 import type { Followers } from './followers.js'
 import { reminderJob, reminderJobId } from './jobs.js'
 import { type PlannedReminder, planReminders } from './plan.js'
@@ -17,61 +16,62 @@ const ADD_CHUNK = 100
 
 export type SyncOutcome = { planned: number; added: number; removed: number }
 
-/** A hearing's plan: the ids of every job of its version, and the reminders still ahead (those get a job). */
-type Plan = { hearing: Hearing; current: Set<string>; ahead: { reminder: PlannedReminder; jobId: string }[] }
-/** What the queue holds for a plan: the job ids the hearing has made, and which jobs still ahead have no key. */
+/** An item's plan: the ids of every job of its version, and the reminders still ahead (those get a job). */
+type Plan = { item: DatedItem; current: Set<string>; ahead: { reminder: PlannedReminder; jobId: string }[] }
+/** What the queue holds for a plan: the job ids the item has made, and which jobs still ahead have no key. */
 type JobState = { known: string[]; missing: Set<string> }
 
 /**
- * Keeps a hearing's delayed reminder jobs equal to its plan. Job ids are derived from (hearing, version,
- * offset, due instant), so adding is idempotent and the plan can be re-applied any number of times.
- * Removing stale jobs is tidiness only: a stale job that fires anyway drops itself (see fire.ts).
+ * Keeps a dated item's delayed reminder jobs equal to its plan, whatever its kind. Job ids are derived from
+ * (item, version, offset, due instant), so adding is idempotent and the plan can be re-applied any number of
+ * times. Removing stale jobs is tidiness only: a stale job that fires anyway drops itself (see fire.ts).
  */
 export function createScheduler(deps: {
   store: Store
-  hearings: HearingStore
+  kinds: DatedKinds
   endpoints: Pick<EndpointStore, 'all'>
   followers: Followers
   queues: Pick<Queues, 'reminders'>
   log: Logger
 }) {
-  const { store, hearings, endpoints, followers, queues, log } = deps
+  const { store, kinds, endpoints, followers, queues, log } = deps
   const { redis, keys } = store
-  const planLock = (hearingId: string) => keys.lock(`plan:${hearingId}`)
+  const planLock = (itemId: string) => keys.lock(`plan:${itemId}`)
 
   /** Cases by id, reading only those the cache lacks (and remembering them there). */
-  async function casesOf(list: readonly Hearing[], cache = new Map<string, Case | undefined>()) {
+  async function casesOf(list: readonly DatedItem[], cache = new Map<string, Case | undefined>()) {
     const unread = [...new Set(list.map((h) => h.caseId))].filter((id) => !cache.has(id))
     for (const [i, kase] of (await store.getMany<Case>(unread)).entries())
       cache.set(unread[i] as string, kase)
     return cache
   }
 
-  /** The plan of each hearing; one whose record cannot be planned (a bad instant or zone) is logged and left out. */
+  /** The plan of each item; one whose record cannot be planned (a bad instant or zone) is logged and left out. */
   async function planEach(
-    list: readonly Hearing[],
+    list: readonly DatedItem[],
     cases: ReadonlyMap<string, Case | undefined>,
     endpointsNow: readonly EndpointRecord[],
     now: number,
   ): Promise<Plan[]> {
-    // A hearing whose case is gone has no followers, so no reminders.
-    const followed = list.flatMap((hearing) => {
-      const kase = cases.get(hearing.caseId)
-      return kase ? [{ hearing, kase }] : []
+    // An item whose case is gone has no followers, so no reminders.
+    const followed = list.flatMap((item) => {
+      const kase = cases.get(item.caseId)
+      const kind = kinds.kindOf(item.id)
+      return kase && kind ? [{ item, kase, reminderType: kind.reminderType }] : []
     })
     const wanted = await followers.offsetsFor(followed, endpointsNow)
-    const offsets = new Map(followed.map(({ hearing }, i) => [hearing.id, wanted[i] ?? []]))
-    return list.flatMap((hearing) => {
+    const offsets = new Map(followed.map(({ item }, i) => [item.id, wanted[i] ?? []]))
+    return list.flatMap((item) => {
       try {
         // Jobs of this version whose moment has passed stay: they may be due and not yet fired.
-        const all = planReminders(hearing, offsets.get(hearing.id) ?? []).map((reminder) => ({
+        const all = planReminders(item, offsets.get(item.id) ?? []).map((reminder) => ({
           reminder,
           jobId: reminderJobId(reminder),
         }))
         const ahead = all.filter((p) => Date.parse(p.reminder.dueAt) > now)
-        return [{ hearing, current: new Set(all.map((p) => p.jobId)), ahead }]
+        return [{ item, current: new Set(all.map((p) => p.jobId)), ahead }]
       } catch (err) {
-        log.error({ err, hearingId: hearing.id }, 'could not plan reminders')
+        log.error({ err, itemId: item.id }, 'could not plan reminders')
         return []
       }
     })
@@ -81,8 +81,8 @@ export function createScheduler(deps: {
   async function jobStates(plans: readonly Plan[]): Promise<JobState[]> {
     if (plans.length === 0) return []
     const tx = redis.pipeline()
-    for (const { hearing, ahead } of plans) {
-      tx.hkeys(keys.reminderJobs(hearing.id))
+    for (const { item, ahead } of plans) {
+      tx.hkeys(keys.reminderJobs(item.id))
       for (const { jobId } of ahead) tx.exists(queues.reminders.toKey(jobId))
     }
     const replies = ((await tx.exec()) ?? []).map(([err, reply]) => {
@@ -102,17 +102,14 @@ export function createScheduler(deps: {
     plan.ahead.map((p) => p.jobId).filter((id) => !state.known.includes(id))
 
   /**
-   * Plans hearings whose plan locks the caller holds. Everything the plan depends on is read after the locks
+   * Plans items whose plan locks the caller holds. Everything the plan depends on is read after the locks
    * were taken, so it reflects every write that came before them.
    */
-  async function planHeld(given: readonly Hearing[], now: number): Promise<SyncOutcome> {
+  async function planHeld(given: readonly DatedItem[], now: number): Promise<SyncOutcome> {
     const total = { planned: 0, added: 0, removed: 0 }
     if (given.length === 0) return total
-    const [stored, endpointsNow] = await Promise.all([
-      store.getMany<Hearing>(given.map((h) => h.id)),
-      endpoints.all(),
-    ])
-    const latest = given.map((h, i) => stored[i] ?? h)
+    const [stored, endpointsNow] = await Promise.all([kinds.read(given.map((i) => i.id)), endpoints.all()])
+    const latest = given.map((item, i) => stored[i]?.item ?? item)
     const plans = await planEach(latest, await casesOf(latest), endpointsNow, now)
     const states = await jobStates(plans)
 
@@ -122,12 +119,12 @@ export function createScheduler(deps: {
       const state = states[i] as JobState
       const gone = stale(plan, state)
       for (const id of gone) {
-        // A job that is running cannot be removed; it will re-check the hearing and drop itself.
+        // A job that is running cannot be removed; it will re-check the item and drop itself.
         await queues.reminders.remove(id).catch(() => undefined)
       }
       // A hash rather than a set: a few short fields stay a listpack on every Redis version (a set of
       // strings does only from 7.2 on). The values are unused.
-      const known = keys.reminderJobs(plan.hearing.id)
+      const known = keys.reminderJobs(plan.item.id)
       if (gone.length > 0) tx.hdel(known, ...gone)
       const newIds = unindexed(plan, state)
       if (newIds.length > 0) tx.hset(known, Object.fromEntries(newIds.map((id) => [id, ''])))
@@ -139,8 +136,8 @@ export function createScheduler(deps: {
       if (added.length > 0 || gone.length > 0)
         log.info(
           {
-            hearingId: plan.hearing.id,
-            version: plan.hearing.version,
+            itemId: plan.item.id,
+            version: plan.item.version,
             reminders: plan.ahead.map(({ reminder: r }) => `${r.remindBefore}@${r.dueAt}`),
             added: added.length,
             removed: gone.length,
@@ -160,27 +157,27 @@ export function createScheduler(deps: {
   }
 
   /**
-   * Plans one hearing, as it is stored now. Plans of one hearing never interleave (a short lock per
-   * hearing): every write is followed by a plan that starts after it, so the last plan to run sees the
-   * last write, whichever API replica or reconciler runs it.
+   * Plans one item, as it is stored now. Plans of one item never interleave (a short lock per item): every
+   * write is followed by a plan that starts after it, so the last plan to run sees the last write, whichever
+   * API replica or reconciler runs it.
    */
-  async function sync(hearing: Hearing, now = Date.now()): Promise<SyncOutcome> {
-    const lock = await acquireLock(redis, planLock(hearing.id), PLAN_LOCK_MS, PLAN_LOCK_MS)
-    if (!lock) throw new Error(`reminders of ${hearing.id} are being planned elsewhere for too long`)
+  async function sync(item: DatedItem, now = Date.now()): Promise<SyncOutcome> {
+    const lock = await acquireLock(redis, planLock(item.id), PLAN_LOCK_MS, PLAN_LOCK_MS)
+    if (!lock) throw new Error(`reminders of ${item.id} are being planned elsewhere for too long`)
     try {
-      return await planHeld([hearing], now)
+      return await planHeld([item], now)
     } finally {
       await lock.release().catch(() => undefined)
     }
   }
 
   /**
-   * Plans many hearings, with the same guarantee as `sync`: the locks of all in one round trip, one read of
-   * each kind and one addBulk for those; a hearing being planned elsewhere waits for its own `sync` after
-   * (never waiting while holding the others' locks). A hearing that cannot be planned is logged and
+   * Plans many items, with the same guarantee as `sync`: the locks of all in one round trip, one read of
+   * each kind and one addBulk for those; an item being planned elsewhere waits for its own `sync` after
+   * (never waiting while holding the others' locks). An item that cannot be planned is logged and
    * stops nothing.
    */
-  async function syncMany(list: readonly Hearing[], now = Date.now()): Promise<SyncOutcome> {
+  async function syncMany(list: readonly DatedItem[], now = Date.now()): Promise<SyncOutcome> {
     if (list.length === 0) return { planned: 0, added: 0, removed: 0 }
     const locks = await tryLocks(
       redis,
@@ -196,61 +193,60 @@ export function createScheduler(deps: {
     } finally {
       await locks.release().catch(() => undefined)
     }
-    for (const hearing of list.filter((_, i) => !locks.held[i])) {
+    for (const item of list.filter((_, i) => !locks.held[i])) {
       try {
-        const one = await sync(hearing, now)
+        const one = await sync(item, now)
         total.planned += one.planned
         total.added += one.added
         total.removed += one.removed
       } catch (err) {
-        log.error({ err, hearingId: hearing.id }, 'could not schedule reminders')
+        log.error({ err, itemId: item.id }, 'could not schedule reminders')
       }
     }
     return total
   }
 
   /**
-   * Splits hearings into those whose queue state differs from their plan (a job still ahead has no key, the
+   * Splits items into those whose queue state differs from their plan (a job still ahead has no key, the
    * known ids lack one or hold one the plan no longer has) and those in step, without a lock or a write. A
    * plan made from a moment-old read can only miss a change whose writer plans after it anyway.
    */
   async function drifted(
-    list: readonly Hearing[],
+    list: readonly DatedItem[],
     now: number,
     seen: { cases: Map<string, Case | undefined>; endpoints: readonly EndpointRecord[] },
-  ): Promise<{ drifted: Hearing[]; plannedInStep: number }> {
+  ): Promise<{ drifted: DatedItem[]; plannedInStep: number }> {
     const plans = await planEach(list, await casesOf(list, seen.cases), seen.endpoints, now)
     const states = await jobStates(plans)
-    const out: Hearing[] = []
+    const out: DatedItem[] = []
     let plannedInStep = 0
     for (const [i, plan] of plans.entries()) {
       const state = states[i] as JobState
       if (state.missing.size > 0 || stale(plan, state).length > 0 || unindexed(plan, state).length > 0)
-        out.push(plan.hearing)
+        out.push(plan.item)
       else plannedInStep += plan.ahead.length
     }
     return { drifted: out, plannedInStep }
   }
 
-  /** Plans every scheduled hearing in the list, from their stored records. */
-  async function syncAll(hearingIds: readonly string[]) {
-    const scheduled = (await store.getMany<Hearing>(hearingIds)).filter(
-      (h): h is Hearing => h?.status === 'scheduled',
-    )
-    return (await syncMany(scheduled)).added
+  /** Plans every open item in the list, from their stored records. */
+  async function syncAll(itemIds: readonly string[]) {
+    const open = (await kinds.read(itemIds)).flatMap((r) => (r?.item.open ? [r.item] : []))
+    return (await syncMany(open)).added
   }
 
   return {
     sync,
     syncMany,
     drifted,
-    /** Re-plans every hearing yet to begin, of the given cases or of all (after followers changed). */
+    /** Re-plans every item yet to come, of the given cases or of all (after followers changed). */
     async syncUpcoming(caseIds: readonly string[] | null) {
       const from = new Date().toISOString()
       let added = 0
-      for (const caseId of caseIds ?? [undefined])
-        for await (const ids of hearings.idsStartingFrom(from, caseId === undefined ? {} : { caseId }))
-          added += await syncAll(ids)
+      for (const kind of kinds.all)
+        for (const caseId of caseIds ?? [undefined])
+          for await (const ids of kind.idsFrom(from, caseId === undefined ? {} : { caseId }))
+            added += await syncAll(ids)
       return added
     },
   }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { Job } from 'bullmq'
 import type { DeliveryStore } from '../deliveries/delivery.store.js'
+import { named } from '../http/openapi.js'
 import { Nullable } from '../http/schema.js'
 import { STAFF } from '../keys/auth.js'
 import type { Queues } from '../platform/queues.js'
@@ -24,6 +25,7 @@ const Stats = Type.Object({
   }),
   eventsInOutbox: Type.Integer({ description: 'Hearing changes not yet fanned out' }),
 })
+named(Stats, 'Stats', 'Are deliveries flowing; is anything overdue')
 
 const dueAt = (job: Job | undefined) => (job ? job.timestamp + (job.opts.delay ?? 0) : undefined)
 
@@ -35,7 +37,16 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, { store, deliveries, queues }) => {
   app.get(
     '/v1/stats',
-    { config: { access: STAFF }, schema: { tags: ['operations'], response: { 200: Stats } } },
+    {
+      config: { access: STAFF },
+      schema: {
+        tags: ['operations'],
+        summary: 'Delivery and reminder figures',
+        description:
+          'Deliveries by status, how late the most overdue one is, reminders waiting, and hearing changes not yet fanned out: what an operator checks first. Staff only.',
+        response: { 200: Stats },
+      },
+    },
     async () => {
       const now = Date.now()
       const [byStatus, overdueDeliveries, [oldestWaiting], [earliestDelayed], delayed, outbox] =

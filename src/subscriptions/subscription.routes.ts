@@ -2,11 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
+import { problemResponses } from '../http/openapi.js'
 import { IdParams, Page } from '../http/schema.js'
 import { STAFF } from '../keys/auth.js'
 import { forbidden, notFound } from '../platform/errors.js'
-import { confirmedPage, invalidLinkPage, unsubscribedPage, unsubscribeFormPage } from './pages.js'
-import { Subscription, SubscriptionCreate, SubscriptionListQuery, TokenQuery } from './subscription.schema.js'
+import {
+  type Subscription,
+  SubscriptionCreate,
+  SubscriptionListQuery,
+  SubscriptionView,
+} from './subscription.schema.js'
 import type { SubscriptionService } from './subscription.service.js'
 import type { SubscriptionStore } from './subscription.store.js'
 
@@ -15,30 +20,27 @@ type Options = {
   service: SubscriptionService
   hearings: HearingStore
   cases: CaseStore
+  /** The private calendar feed of a subscription (src/calendar). */
+  feedUrl: (subscriptionId: string) => string
 }
 
-const created = { 200: Subscription, 201: Subscription, 202: Subscription }
-const html = { type: 'string', description: 'An HTML page' } as const
+const created = { 200: SubscriptionView, 201: SubscriptionView, 202: SubscriptionView }
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
   app,
-  { subscriptions, service, hearings, cases },
+  { subscriptions, service, hearings, cases, feedUrl },
 ) => {
-  // RFC 8058 one-click unsubscribe posts a form (multipart or urlencoded); its content does not matter.
-  app.addContentTypeParser(
-    ['application/x-www-form-urlencoded', 'multipart/form-data'],
-    { parseAs: 'string', bodyLimit: 1024 },
-    (_req, _body, done) => done(null, undefined),
-  )
+  const view = (sub: Subscription) => ({ ...sub, feedUrl: feedUrl(sub.id) })
 
   const subscribeOptions = (tag: string) => ({
     config: { access: 'optional' as const },
     schema: {
       tags: ['subscriptions'],
-      description: `With a staff key: 201 active (200 when the email already follows this ${tag}). Without a key: 202 pending, and a confirmation email.`,
+      summary: `Subscribe an email to a ${tag}`,
+      description: `${tag === 'case' ? 'Covers every hearing of the case, present and future. ' : ''}With a staff key: 201 active (200 when the email already follows this ${tag}). Without a key: 202 pending, and a confirmation email.`,
       params: IdParams,
       body: SubscriptionCreate,
-      response: created,
+      response: { ...created, ...problemResponses(403) },
     },
   })
 
@@ -52,9 +54,9 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       kase,
       hearing,
       req.body,
-      { principal: req.principal, ip: req.ip },
+      { principal: req.principal, ip: req.ip, acceptLanguage: req.headers['accept-language'] },
     )
-    return reply.code(result.status).send(result.subscription)
+    return reply.code(result.status).send(view(result.subscription))
   })
 
   app.post('/v1/cases/:id/subscriptions', subscribeOptions('case'), async (req, reply) => {
@@ -64,8 +66,9 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     const result = await service.subscribe({ kind: 'case', caseId: kase.id }, kase, undefined, req.body, {
       principal: req.principal,
       ip: req.ip,
+      acceptLanguage: req.headers['accept-language'],
     })
-    return reply.code(result.status).send(result.subscription)
+    return reply.code(result.status).send(view(result.subscription))
   })
 
   app.get(
@@ -74,18 +77,29 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       config: { access: STAFF },
       schema: {
         tags: ['subscriptions'],
+        summary: 'List subscriptions',
+        description: 'Subscriptions of a hearing, a case or an email address. Staff only.',
         querystring: SubscriptionListQuery,
-        response: { 200: Page(Subscription) },
+        response: { 200: Page(SubscriptionView) },
       },
     },
-    async (req) => subscriptions.list({ ...req.query, limit: req.query.limit ?? 50 }),
+    async (req) => {
+      const page = await subscriptions.list({ ...req.query, limit: req.query.limit ?? 50 })
+      return { ...page, items: page.items.map(view) }
+    },
   )
 
   app.delete(
     '/v1/subscriptions/:id',
     {
       config: { access: STAFF },
-      schema: { tags: ['subscriptions'], params: IdParams, response: { 204: { type: 'null' } } },
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Delete a subscription',
+        description: 'The address gets nothing more from this subscription. Staff only.',
+        params: IdParams,
+        response: { 204: { type: 'null' } },
+      },
     },
     async (req, reply) => {
       const sub = await subscriptions.get(req.params.id)
@@ -94,30 +108,4 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       return reply.code(204).send()
     },
   )
-
-  const pageSchema = { tags: ['pages'], querystring: TokenQuery, response: { 200: html, 400: html } }
-
-  app.get(
-    '/subscriptions/confirm',
-    { config: { access: 'public' }, schema: pageSchema },
-    async (req, reply) => {
-      const sub = await service.confirm(req.query.token)
-      reply.type('text/html; charset=utf-8')
-      return sub ? confirmedPage(sub.email) : reply.code(400).send(invalidLinkPage())
-    },
-  )
-
-  app.get('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
-    const sub = await service.peekUnsubscribe(req.query.token)
-    reply.type('text/html; charset=utf-8')
-    if (!sub) return reply.code(400).send(invalidLinkPage())
-    if (sub.status === 'unsubscribed') return unsubscribedPage(sub.email)
-    return unsubscribeFormPage(sub.email, `/unsubscribe?token=${encodeURIComponent(req.query.token)}`)
-  })
-
-  app.post('/unsubscribe', { config: { access: 'public' }, schema: pageSchema }, async (req, reply) => {
-    const sub = await service.unsubscribe(req.query.token)
-    reply.type('text/html; charset=utf-8')
-    return sub ? unsubscribedPage(sub.email) : reply.code(400).send(invalidLinkPage())
-  })
 }

@@ -1,4 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { Language } from '../cases/case.schema.js'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
 export const SubscriptionStatus = {
@@ -17,12 +19,19 @@ export const RemindBefore = Type.Array(
   },
 )
 
+export const Digest = StringEnum(['none', 'daily', 'weekly'], {
+  description: 'A digest email of what is coming up: none (default), daily or weekly',
+})
+export type Digest = Static<typeof Digest>
+
 export const SubscriptionCreate = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254 }),
     name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
     timeZone: Type.Optional(TimeZoneName),
     remindBefore: Type.Optional(RemindBefore),
+    language: Type.Optional(Language),
+    digest: Type.Optional(Digest),
   },
   { additionalProperties: false },
 )
@@ -39,10 +48,20 @@ export const Subscription = Type.Object({
   ),
   remindBefore: Type.Array(Type.String()),
   status: StringEnum(['pending', 'active', 'unsubscribed']),
+  language: Language,
+  digest: Digest,
   createdAt: Instant,
   updatedAt: Instant,
 })
-export type Subscription = Static<typeof Subscription>
+named(Subscription, 'Subscription', 'An email address following a hearing or a whole case')
+/** As stored: also who asked for it (the footer of every email says so); not part of the API's answer. */
+export type Subscription = Static<typeof Subscription> & { subscribedBy?: 'staff' | 'self' }
+
+/** A subscription as the API shows it: the record, and the link to its private calendar feed. */
+export const SubscriptionView = Type.Object({
+  ...Subscription.properties,
+  feedUrl: Type.String({ description: 'Its private iCalendar feed (…/calendar/<token>.ics); no key needed' }),
+})
 
 export const SubscriptionListQuery = Type.Object(
   {
@@ -53,5 +72,3 @@ export const SubscriptionListQuery = Type.Object(
   },
   { additionalProperties: false },
 )
-
-export const TokenQuery = Type.Object({ token: Type.String({ minLength: 10, maxLength: 1000 }) })

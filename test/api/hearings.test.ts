@@ -539,7 +539,8 @@ describe('changing a hearing', () => {
     const hearing = await createHearing(kase.id, { startsAt: '2026-12-14T10:00' })
     const res = await cancel(hearing.id, { reason: 'Judge ill' })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toMatchObject({ id: hearing.id, status: 'cancelled', version: 1 })
+    // A status change is a change calendars must take (API.md 1.1: SEQUENCE = version).
+    expect(res.json()).toMatchObject({ id: hearing.id, status: 'cancelled', version: 2 })
     const cancelled = await current(hearing.id)
     expect(cancelled.status).toBe('cancelled')
     expectProblem(await cancel(hearing.id, {}), 409)
@@ -570,7 +571,11 @@ describe('changing a hearing', () => {
     const res = await decide(hearing.id, { summary: 'Petition rejected' })
     expect(res.statusCode).toBe(200)
     const decided = res.json()
-    expect(decided).toMatchObject({ status: 'decided', outcome: { summary: 'Petition rejected' } })
+    expect(decided).toMatchObject({
+      status: 'decided',
+      outcome: { summary: 'Petition rejected' },
+      version: 2,
+    })
     expect(Date.parse(decided.outcome.decidedAt)).toBeGreaterThanOrEqual(before - 1000)
     expect(await current(hearing.id)).toEqual(decided)
     expectProblem(await patch(hearing.id, { startsAt: '2026-12-20T10:00' }), 409)

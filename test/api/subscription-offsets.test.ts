@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Case } from '../../src/cases/case.schema.js'
+import { hearingItem } from '../../src/hearings/hearing.dated.js'
 import type { Hearing } from '../../src/hearings/hearing.schema.js'
 import type { Subscription, SubscriptionStatus } from '../../src/subscriptions/subscription.schema.js'
 import type { Target } from '../../src/subscriptions/subscription.store.js'
@@ -135,7 +136,7 @@ async function offsetsFromRecords(hearing: Hearing) {
   const kase = cases.find((c) => c.id === hearing.caseId) as Case
   const { subscriptions, endpoints } = await h.services.followers.recipients(
     'hearing.reminder',
-    hearing,
+    hearingItem(hearing),
     kase,
   )
   return [
@@ -148,7 +149,9 @@ async function offsetsFromRecords(hearing: Hearing) {
 
 async function plannedOffsets(hearing: Hearing) {
   const kase = cases.find((c) => c.id === hearing.caseId) as Case
-  const [offsets] = await h.services.followers.offsetsFor([{ hearing, kase }])
+  const [offsets] = await h.services.followers.offsetsFor([
+    { item: hearingItem(hearing), kase, reminderType: 'hearing.reminder' },
+  ])
   return (offsets ?? []).sort()
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventRecord } from '../../src/events/event.js'
+import { hearingItem } from '../../src/hearings/hearing.dated.js'
 import type { Hearing } from '../../src/hearings/hearing.schema.js'
 import { reminderJobId } from '../../src/reminders/jobs.js'
 import { planReminders } from '../../src/reminders/plan.js'
@@ -162,12 +163,12 @@ describe('fault: crash between a hearing write and its scheduling', () => {
     )
     await sleep(1500) // and no second one
     const restored = await derived(id)
-    const plan = planReminders(hearing as Hearing, OFFSETS).map(reminderJobId)
+    const plan = planReminders(hearingItem(hearing as Hearing), OFFSETS).map(reminderJobId)
 
     console.log(
       `fault crash-after-write: client=${clientSaw} exit=${exit?.signal ?? exit?.code ?? 'still running'} ` +
         `hearingStored=${hearings.length} status=${hearing?.status} | before restart: ${figures(missing)} | ` +
-        `after restart: ${figures(restored)} | startupPass=${JSON.stringify({ events: pass.events, hearings: pass.hearings, remindersPlanned: pass.remindersPlanned })} ` +
+        `after restart: ${figures(restored)} | startupPass=${JSON.stringify({ events: pass.events, items: pass.items, remindersPlanned: pass.remindersPlanned })} ` +
         `webhookLatencyMs=${(restored.hooks[0]?.receivedAt ?? 0) - restartedAt}`,
     )
 

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hearingItem } from '../../src/hearings/hearing.dated.js'
 import { QUEUE_NAMES } from '../../src/platform/queues.js'
 import { reminderJobId } from '../../src/reminders/jobs.js'
 import { planReminders } from '../../src/reminders/plan.js'
@@ -91,7 +92,7 @@ type Delivery = { id: string; status: string; attempts: { statusCode?: number }[
 const getDelivery = async (id: string): Promise<Delivery> =>
   (await h.app.inject({ method: 'GET', url: `/v1/deliveries/${id}`, headers: await staff() })).json()
 
-const planFor = (hearing: Hearing) => planReminders(hearing, OFFSETS)
+const planFor = (hearing: Hearing) => planReminders(hearingItem(hearing), OFFSETS)
 
 async function idle() {
   await eventually(
@@ -177,7 +178,7 @@ describe('fault: queue keys lost', () => {
       const job = byId.get(reminderJobId(p))
       return (
         job !== undefined &&
-        job.data.h === p.hearingId &&
+        job.data.h === p.itemId &&
         job.data.v === p.version &&
         job.data.o === p.remindBefore &&
         Math.abs(job.timestamp + (job.opts.delay ?? 0) - Date.parse(p.dueAt)) < 2000

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq'
 import type { LightMyRequestResponse } from 'fastify'
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hearingItem } from '../../src/hearings/hearing.dated.js'
 import type { JobCatalogue } from '../../src/platform/queues.js'
 import { reminderDueAt } from '../../src/platform/time.js'
 import { reminderJobId } from '../../src/reminders/jobs.js'
@@ -63,7 +64,7 @@ async function createHearing(startsAt: string, title: string): Promise<LightMyRe
 
 /** The reminder jobs a hearing must have: one per offset whose moment is still ahead. */
 function expectedJobs(hearing: Hearing, now = Date.now()) {
-  return planReminders(hearing, OFFSETS).filter((r) => Date.parse(r.dueAt) > now)
+  return planReminders(hearingItem(hearing), OFFSETS).filter((r) => Date.parse(r.dueAt) > now)
 }
 
 async function delayedJobs(): Promise<Map<string, Job<JobCatalogue['reminders']>>> {
@@ -78,7 +79,7 @@ async function withReminders(hearings: readonly Hearing[]): Promise<Hearing[]> {
     expectedJobs(hearing).every((p) => {
       const job = jobs.get(reminderJobId(p))
       // The id hashes hearing, version, offset and due instant; the data names the first three.
-      return job !== undefined && job.data.h === p.hearingId && job.data.v === p.version
+      return job !== undefined && job.data.h === p.itemId && job.data.v === p.version
     }),
   )
 }

@@ -60,6 +60,7 @@ describe('Redis settings at start-up', () => {
     const env = processEnv('cbtest-fault-settings', {
       REDIS_URL: unsafe.url,
       NODE_ENV: 'production',
+      SMTP_URL: 'outbox:',
       ROLE: 'api',
       PORT: '0',
     })

@@ -295,7 +295,7 @@ describe('fault: scale-out, 2 API and 3 worker processes on one prefix', () => {
         (j) =>
           j.id ===
           reminderJobId({
-            hearingId: final.id,
+            itemId: final.id,
             version: final.version,
             remindBefore: j.data.o,
             dueAt: expectedDueAt(final, j.data.o) as string,

@@ -72,7 +72,6 @@ function expectHardened(res: LightMyRequestResponse, what: string) {
   expect(headers['referrer-policy'], `${what}: referrer-policy`).toBeDefined()
   // The pages carry tokens in their URL: no referrer may leak them to another site.
   expect(String(headers['referrer-policy'])).toMatch(/no-referrer|same-origin|strict-origin/)
-  expect(headers['strict-transport-security'], `${what}: hsts`).toMatch(/max-age=\d{6,}/)
   expect(headers['cross-origin-opener-policy'], `${what}: coop`).toBe('same-origin')
   expect(headers['x-powered-by'], `${what}: x-powered-by`).toBeUndefined()
   expect(headers['access-control-allow-origin'], `${what}: CORS`).toBeUndefined()
@@ -131,6 +130,32 @@ describe('security headers on the HTML pages and docs', () => {
       const res = await h.app.inject({ method: 'GET', url, headers })
       expect(res.headers['x-content-type-options'], url).toBe('nosniff')
       expect(res.headers['content-type'], url).toMatch(/^application\/(problem\+)?json/)
+    }
+  })
+})
+
+describe('HSTS and upgrade-insecure-requests only where the service is reached over https', () => {
+  it('neither over the plain http PUBLIC_BASE_URL of a laptop', async () => {
+    for (const url of ['/docs', '/healthz', `/unsubscribe?token=${unsubscribeToken}`]) {
+      const res = await h.app.inject({ method: 'GET', url })
+      expect(res.headers['strict-transport-security'], url).toBeUndefined()
+      expect(csp(res).has('upgrade-insecure-requests'), url).toBe(false)
+    }
+  })
+
+  it('both when PUBLIC_BASE_URL is https', async () => {
+    const secure = await startHarness({
+      name: 'sec-headers-https',
+      env: { PUBLIC_BASE_URL: 'https://courtbell.example.org' },
+    })
+    try {
+      for (const url of ['/docs', '/healthz', '/unsubscribe?token=x']) {
+        const res = await secure.app.inject({ method: 'GET', url })
+        expect(res.headers['strict-transport-security'], url).toMatch(/max-age=\d{6,}/)
+        expect(csp(res).has('upgrade-insecure-requests'), url).toBe(true)
+      }
+    } finally {
+      await secure.close()
     }
   })
 })

@@ -13,9 +13,9 @@ type Who = 'none' | 'revoked' | Scope
 const WHO: readonly Who[] = ['none', 'revoked', 'admin', 'staff', 'partner']
 type Headers = Record<string, string>
 type Ctx = { who: Who; headers: Headers }
-type Req = { url: string; payload?: unknown }
+type Req = { url: string; payload?: unknown; headers?: Record<string, string> }
 type Route = {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** As API.md writes it. */
   path: string
   /** 'public': anyone; 'optional': anyone, but a key if sent must be valid; else the scopes allowed besides admin. */
@@ -52,7 +52,7 @@ async function inject(method: Route['method'], req: Req, headers: Headers): Prom
   return h.app.inject({
     method,
     url: req.url,
-    headers,
+    headers: { ...headers, ...req.headers },
     // Every request from its own address, so the self-service per-IP limit never interferes with the table.
     remoteAddress: `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${++seq & 255}`,
     ...(req.payload !== undefined ? { payload: req.payload as object } : {}),
@@ -64,6 +64,10 @@ async function created(url: string, payload: object, headers: Headers = staff.he
   expect(res.statusCode, res.body).toBeLessThan(300)
   return res.json().id as string
 }
+const freshRule = () =>
+  created('/v1/deadline-rules', { jurisdiction: 'KZ', title: unique('rule'), period: 'P5D' })
+const freshDeadline = () =>
+  created(`/v1/cases/${publicCaseId}/deadlines`, { title: unique('deadline'), dueOn: '2030-01-15' })
 const freshCase = () => created('/v1/cases', { ...bilash.case, title: unique('case') })
 const freshHearing = (caseId = publicCaseId) =>
   created(`/v1/cases/${caseId}/hearings`, { ...bilash.hearing, title: unique('hearing') })
@@ -260,6 +264,76 @@ const ROUTES: readonly Route[] = [
       url: `/unsubscribe?token=${h.services.tokens.issue(await freshSubscription('active'), 'unsubscribe')}`,
     }),
   },
+  // Calendars (issue 11): a case's feed with a key, a public case's without, a subscription's by its token.
+  {
+    method: 'GET',
+    path: '/v1/cases/:id/calendar.ics',
+    access: ['staff', 'partner'],
+    ok: 200,
+    build: () => ({ url: `/v1/cases/${publicCaseId}/calendar.ics` }),
+  },
+  {
+    method: 'GET',
+    path: '/c/:caseId/calendar.ics',
+    access: 'public',
+    ok: 200,
+    build: () => ({ url: `/c/${publicCaseId}/calendar.ics` }),
+  },
+  {
+    method: 'GET',
+    path: '/calendar/:file',
+    access: 'public',
+    ok: 200,
+    build: async () => ({
+      url: new URL(h.services.calendar.feedUrl(await freshSubscription('active'))).pathname,
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/subscriptions/confirm',
+    access: 'public',
+    ok: 200,
+    build: async () => ({
+      url: `/subscriptions/confirm?token=${h.services.tokens.issue(await freshSubscription('pending'), 'confirm')}`,
+    }),
+  },
+  // Pages for people (API.md 1.1): public, in the browser's language
+  {
+    method: 'GET',
+    path: '/c/:caseId',
+    access: 'public',
+    ok: 200,
+    build: () => ({ url: `/c/${publicCaseId}` }),
+  },
+  {
+    method: 'POST',
+    path: '/c/:caseId/subscribe',
+    access: 'public',
+    ok: 200,
+    build: () => ({
+      url: `/c/${publicCaseId}/subscribe`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `email=${unique('page')}%40lawfirm.test&remindBefore=P1D`,
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/preferences',
+    access: 'public',
+    ok: 200,
+    build: () => ({ url: `/preferences?token=${h.services.tokens.issuePreferences('prefs@lawfirm.test')}` }),
+  },
+  {
+    method: 'POST',
+    path: '/preferences',
+    access: 'public',
+    ok: 200,
+    build: () => ({
+      url: `/preferences?token=${h.services.tokens.issuePreferences('prefs@lawfirm.test')}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    }),
+  },
   // Webhook endpoints (staff or partner; a partner only its own)
   {
     method: 'POST',
@@ -344,6 +418,114 @@ const ROUTES: readonly Route[] = [
     access: ['staff', 'partner'],
     ok: 202,
     build: async (ctx) => ({ url: `/v1/deliveries/${await freshDelivery(ctx, true)}/redeliver` }),
+  },
+  // Court calendars and deadline rules (version 1.1)
+  {
+    method: 'GET',
+    path: '/v1/court-calendars/:jurisdiction/days',
+    access: ['staff', 'partner'],
+    ok: 200,
+    build: () => ({ url: '/v1/court-calendars/KZ/days?from=2026-12-14&to=2026-12-20' }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/court-calendars/:jurisdiction/days/:date',
+    access: ['staff'],
+    ok: 200,
+    build: () => ({
+      url: '/v1/court-calendars/KZ/days/2030-01-15',
+      payload: { open: false, reason: 'Snow' },
+    }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/court-calendars/:jurisdiction/days/:date',
+    access: ['staff'],
+    ok: 204,
+    build: () => ({ url: '/v1/court-calendars/KZ/days/2030-01-15' }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/deadline-rules',
+    access: ['staff', 'partner'],
+    ok: 200,
+    build: () => ({ url: '/v1/deadline-rules?jurisdiction=KZ' }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/deadline-rules/:id',
+    access: ['staff', 'partner'],
+    ok: 200,
+    build: () => ({ url: '/v1/deadline-rules/kz.cpc-403-appeal' }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/deadline-rules',
+    access: ['staff'],
+    ok: 201,
+    build: () => ({
+      url: '/v1/deadline-rules',
+      payload: { jurisdiction: 'KZ', title: unique('rule'), period: 'P5D' },
+    }),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/deadline-rules/:id',
+    access: ['staff'],
+    ok: 200,
+    build: async () => ({ url: `/v1/deadline-rules/${await freshRule()}`, payload: { period: 'P6D' } }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/deadline-rules/:id',
+    access: ['staff'],
+    ok: 204,
+    build: async () => ({ url: `/v1/deadline-rules/${await freshRule()}` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/:caseId/deadlines',
+    access: ['staff'],
+    ok: 201,
+    build: () => ({
+      url: `/v1/cases/${publicCaseId}/deadlines`,
+      payload: { title: unique('deadline'), dueOn: '2030-01-15' },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/deadlines',
+    access: ['staff', 'partner'],
+    ok: 200,
+    build: () => ({ url: `/v1/deadlines?caseId=${publicCaseId}` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/deadlines/:id',
+    access: ['staff', 'partner'],
+    ok: 200,
+    build: async () => ({ url: `/v1/deadlines/${await freshDeadline()}` }),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/deadlines/:id',
+    access: ['staff'],
+    ok: 200,
+    build: async () => ({ url: `/v1/deadlines/${await freshDeadline()}`, payload: { dueOn: '2030-01-16' } }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/deadlines/:id/met',
+    access: ['staff'],
+    ok: 200,
+    build: async () => ({ url: `/v1/deadlines/${await freshDeadline()}/met`, payload: {} }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/deadlines/:id/cancel',
+    access: ['staff'],
+    ok: 200,
+    build: async () => ({ url: `/v1/deadlines/${await freshDeadline()}/cancel`, payload: {} }),
   },
   // Operations
   { method: 'GET', path: '/healthz', access: 'public', ok: 200, build: () => ({ url: '/healthz' }) },

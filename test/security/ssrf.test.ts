@@ -508,7 +508,7 @@ describe('production mode (NODE_ENV=production)', () => {
   beforeAll(async () => {
     h = await startHarness({
       name: 'sec-ssrf-prod',
-      env: { NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: 'true' },
+      env: { NODE_ENV: 'production', SMTP_URL: 'outbox:', WEBHOOK_ALLOW_PRIVATE: 'true' },
     })
   })
   afterAll(async () => h?.close())

@@ -1,0 +1,24 @@
+import type { EventRecord } from '../events/event.js'
+import { type CalendarItem, deadlineItem, hearingItem } from './item.js'
+import { renderCalendar } from './render.js'
+
+/** An `event.ics` for an email: the item as its feeds show it (same UID and SEQUENCE), METHOD:PUBLISH. */
+export type CalendarAttachment = { filename: string; content: string; contentType: string }
+
+export function eventAttachment(item: CalendarItem, host: string): CalendarAttachment {
+  return {
+    filename: 'event.ics',
+    content: renderCalendar([item], { host, method: 'PUBLISH' }),
+    contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+  }
+}
+
+/** The attachment of a reminder or notice about a hearing or a deadline: the item as the event recorded it. */
+export function itemEventAttachment(event: EventRecord, host: string): CalendarAttachment | undefined {
+  const { hearing, deadline, case: kase } = event.data
+  if (!kase) return undefined
+  if (event.type.startsWith('deadline.') && deadline)
+    return eventAttachment(deadlineItem(deadline, kase), host)
+  if (event.type.startsWith('hearing.') && hearing) return eventAttachment(hearingItem(hearing, kase), host)
+  return undefined
+}
