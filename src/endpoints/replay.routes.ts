@@ -8,8 +8,8 @@ import { STAFF_OR_PARTNER } from '../keys/auth.js'
 import { badRequest, conflict } from '../platform/errors.js'
 import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
-import { mustOwnEndpoint } from './endpoint.routes.js'
 import type { EndpointStore } from './endpoint.store.js'
+import { mustOwnEndpoint } from './ownership.js'
 
 /** How far back a replay may reach (API.md); failed jobs are kept as long (RETENTION). */
 export const REPLAY_WINDOW_MS = 7 * 24 * 3600 * 1000
