@@ -1,5 +1,7 @@
 import { resolve } from 'node:path'
 import { defaults, type SettingName } from './defaults.js'
+import { ConfigError } from './errors.js'
+import { type RedisTopology, redisTopology } from './redis-topology.js'
 
 export type Role = 'all' | 'api' | 'worker'
 
@@ -7,7 +9,15 @@ export type Config = Readonly<{
   env: 'development' | 'production' | 'test'
   role: Role
   http: Readonly<{ port: number; host: string; publicBaseUrl: string }>
-  redis: Readonly<{ url: string; prefix: string; embedded: 'auto' | 'off' }>
+  redis: Readonly<{
+    url: string
+    prefix: string
+    embedded: 'auto' | 'off'
+    topology: RedisTopology
+    /** API writes wait until this many replicas have them (Redis WAIT), up to waitTimeoutMs; 0: no wait. */
+    waitReplicas: number
+    waitTimeoutMs: number
+  }>
   mail: Readonly<{ smtpUrl: string | undefined; from: string; outboxDir: string }>
   adminApiKey: string | undefined
   webhooks: Readonly<{
@@ -23,6 +33,8 @@ export type Config = Readonly<{
     defaultRemindBefore: readonly string[]
     reconcileIntervalMs: number
   }>
+  /** Digests go out at this local wall time (HH:mm) in each subscriber's zone. */
+  digests: Readonly<{ hour: string }>
   shutdownGraceMs: number
   /**
    * How long a worker's claim on a job lasts (renewed every half of it); the stalled check runs every half
@@ -31,6 +43,8 @@ export type Config = Readonly<{
   jobLockMs: number
   /** Bearer token a Prometheus server scrapes /metrics with (an admin key works too). */
   metricsToken: string | undefined
+  /** ROLE=worker only: serve /healthz, /readyz and /metrics on this port (unset: a worker has no HTTP). */
+  metricsPort: number | undefined
   /** Requests per minute one API key may make. */
   rateLimitPerMinute: number
   /** Fault tests only: the crash point at which the process kills itself (src/crash-point.ts). */
@@ -39,13 +53,7 @@ export type Config = Readonly<{
   logLevel: string
 }>
 
-export class ConfigError extends Error {
-  readonly setting: string
-  constructor(setting: string, problem: string) {
-    super(`Invalid setting ${setting}: ${problem}`)
-    this.setting = setting
-  }
-}
+export { ConfigError }
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
@@ -112,6 +120,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError('DEFAULT_REMIND_BEFORE', `"${d}" is not an ISO 8601 duration like P1D or PT2H`)
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(must('COURT_DAY_START')))
     throw new ConfigError('COURT_DAY_START', 'expected HH:mm, e.g. 09:00')
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(must('DIGEST_HOUR')))
+    throw new ConfigError('DIGEST_HOUR', 'expected HH:mm, e.g. 07:00')
   const adminApiKey = get('ADMIN_API_KEY')
   if (adminApiKey !== undefined && adminApiKey.length < 16)
     throw new ConfigError('ADMIN_API_KEY', 'must be at least 16 characters')
@@ -125,6 +135,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (ms === undefined || ms < 1000)
       throw new ConfigError(name, `"${must(name)}" is not a duration of at least 1s, like 36h or 5d`)
     return ms
+  }
+  const optionalPort = (name: SettingName): number => {
+    const raw = get(name) as string
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535)
+      throw new ConfigError(name, `expected a port from 1 to 65535, got "${raw}"`)
+    return Number(raw)
   }
   const metricsToken = get('METRICS_TOKEN')
   if (metricsToken !== undefined && metricsToken.length < 16)
@@ -142,6 +158,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: url('REDIS_URL', ['redis:', 'rediss:']) as string,
       prefix,
       embedded: oneOf('EMBEDDED_REDIS', ['auto', 'off'] as const),
+      topology: redisTopology(get, prefix),
+      waitReplicas: int('REDIS_WAIT_REPLICAS', 0, 16),
+      waitTimeoutMs: int('REDIS_WAIT_TIMEOUT_MS', 1, 60_000),
     },
     mail: {
       // 'outbox:' asks for the outbox on purpose (production refuses to fall back to it silently).
@@ -162,9 +181,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultRemindBefore: remindBefore,
       reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 1000, 86_400_000),
     },
+    digests: { hour: must('DIGEST_HOUR') },
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 0, 600_000),
     jobLockMs: int('JOB_LOCK_MS', 1000, 600_000),
     metricsToken,
+    metricsPort: get('METRICS_PORT') === undefined ? undefined : optionalPort('METRICS_PORT'),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 1, 10_000_000),
     crashAt: get('CRASH_AT'),
     dataDir,

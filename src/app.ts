@@ -17,6 +17,7 @@ import { courtCalendarRoutes } from './court-calendar/calendar.routes.js'
 import { deadlineRoutes } from './deadlines/deadline.routes.js'
 import { ruleRoutes } from './deadlines/rule.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
+import { digestRoutes } from './digests/digest.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { replayRoutes } from './endpoints/replay.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
@@ -24,11 +25,14 @@ import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js
 import { registerIdempotency } from './http/idempotency.js'
 import { documentRoute, nameSchemas, problemResponses } from './http/openapi.js'
 import { problemOf, toProblem } from './http/problem.js'
+import { registerReplicaWait } from './http/replica-wait.js'
 import { validatorCompiler } from './http/validation.js'
 import { registerAuth } from './keys/auth.js'
 import { keyRoutes } from './keys/key.routes.js'
 import { metricsRoutes, registerHttpMetrics } from './metrics/metrics.routes.js'
 import { QUEUE_BOARD_PATH, queueBoard } from './metrics/queue-board.js'
+import { pageRoutes } from './pages/plugin.js'
+import { notFoundPage, pageLanguage, pageSupport, wantsPage } from './pages/support.js'
 import { AppError } from './platform/errors.js'
 import type { Services } from './services.js'
 import { statsRoutes } from './stats/stats.routes.js'
@@ -82,10 +86,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       .send(problem)
   })
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .type('application/problem+json')
-      .send(problemOf('not_found', 404, 'Not found', `No route ${req.method} ${req.url.split('?')[0]}`)),
+    wantsPage(req)
+      ? notFoundPage(reply, pageLanguage(req), req.url)
+      : reply
+          .code(404)
+          .type('application/problem+json')
+          .send(problemOf('not_found', 404, 'Not found', `No route ${req.method} ${req.url.split('?')[0]}`)),
   )
 
   await app.register(swagger, {
@@ -207,6 +213,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerAuth(app, services.keys, config.rateLimitPerMinute)
   registerIdempotency(app, services.store)
   registerAudit(app, services.store)
+  registerReplicaWait(app, services.store, {
+    replicas: config.redis.waitReplicas,
+    timeoutMs: config.redis.waitTimeoutMs,
+  })
   await app.register(auditRoutes, { store: services.store })
   await app.register(keyRoutes, { keys: services.keys })
   await app.register(metricsRoutes, {
@@ -241,6 +251,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     cases: services.cases,
     subscriptions: services.subscriptions,
   })
+  await app.register(pageSupport)
+  await app.register(pageRoutes, {
+    cases: services.cases,
+    hearings: services.hearings,
+    subscriptions: services.subscriptions,
+    service: services.subscriptionService,
+    tokens: services.tokens,
+    publicBaseUrl: config.http.publicBaseUrl,
+  })
   await app.register(endpointRoutes, {
     store: services.store,
     endpoints: services.endpoints,
@@ -266,5 +285,6 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     endpoints: services.endpoints,
     queues: services.queues,
   })
+  await app.register(digestRoutes, { stop: services.digests.stop })
   return app
 }

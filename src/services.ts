@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js'
-import { createCalendarFeeds } from './calendar/feeds.js'
+import { createCalendarFeeds, everyPage } from './calendar/feeds.js'
 import { createCaseStore } from './cases/case.store.js'
 import { createCourtCalendars } from './court-calendar/calendar.service.js'
 import { createOverrideStore } from './court-calendar/override.store.js'
@@ -11,6 +11,8 @@ import { createDeadlineStore } from './deadlines/deadline.store.js'
 import { createRuleStore } from './deadlines/rule.store.js'
 import { createDeliveryStore } from './deliveries/delivery.store.js'
 import { createFanOut } from './deliveries/fanout.js'
+import { openDeadlinesIn } from './digests/deadline-source.js'
+import { createDigests } from './digests/digests.js'
 import { createEndpointStore } from './endpoints/endpoint.store.js'
 import { hearingKind } from './hearings/hearing.dated.js'
 import { createHearingService } from './hearings/hearing.service.js'
@@ -51,7 +53,7 @@ export async function createServices({
   const deliveries = createDeliveryStore({ store })
   const keys = createKeyStore({ store })
   const calendars = createCourtCalendars({ overrides: createOverrideStore({ store }) })
-  const rules = createRuleStore({ store, builtIns: loadBuiltInRules() })
+  const rules = createRuleStore({ store, builtIns: loadBuiltInRules(undefined, { calendars: false }) })
   // The kinds of dated item that have reminders; each brings its store, its schema and its followers rule.
   const deadlines = createDeadlineStore({ store })
   const kinds = createDatedKinds(store, [
@@ -91,8 +93,21 @@ export async function createServices({
     fanOut,
     tokens,
     rateLimit,
-    // Deadlines join the feeds with `deadlinesOfCase` once their store exists.
-    calendar: createCalendarFeeds({ cases, hearings, tokens, publicBaseUrl: config.http.publicBaseUrl }),
+    digests: createDigests({
+      store,
+      subscriptions,
+      hearings,
+      deliveries,
+      queues,
+      tokens,
+      config,
+      log,
+      deadlines: openDeadlinesIn(deadlines),
+    }),
+    calendar: createCalendarFeeds({
+      ...{ cases, hearings, tokens, publicBaseUrl: config.http.publicBaseUrl },
+      deadlinesOfCase: (caseId) => everyPage((cursor) => deadlines.list({ caseId, limit: 200, cursor })),
+    }),
     fireReminder: createReminderFiring({ store, kinds, followers, fanOut, log }),
     crashPoint,
     hearingService: createHearingService({

@@ -83,6 +83,7 @@ function settingsRead(): Set<string> {
     })
   loadConfig(recording({}))
   loadConfig(recording({ ADMIN_API_KEY: 'an-admin-key-of-16+', CRASH_AT: 'x', SMTP_URL: 'outbox:' }))
+  loadConfig(recording({ REDIS_SENTINELS: '127.0.0.1:26379' }))
   loadConfig(
     recording({
       NODE_ENV: 'production',

@@ -32,6 +32,7 @@ const bilashCase: Case = {
   tags: ['human-rights', 'xinjiang', 'bilash'],
   visibility: 'public',
   deadlineRules: [],
+  language: 'en',
   createdAt: '2026-11-01T00:00:00.000Z',
   updatedAt: '2026-11-01T00:00:00.000Z',
 }

@@ -1,8 +1,10 @@
 import type { Job } from 'bullmq'
-import { hearingEventAttachment } from '../src/calendar/attachment.js'
+import { calendarAttachment } from '../src/calendar/attachment.js'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
+import { digestView, renderDigest } from '../src/digests/render.js'
+import { digestStopUrl } from '../src/digests/stop.js'
 import { renderDeadlineEmail } from '../src/email/deadline-email.js'
 import type { Mailer } from '../src/email/mailer.js'
 import { isPermanentMailError } from '../src/email/mailer.js'
@@ -14,6 +16,7 @@ import {
   renderDecided,
   renderReminder,
   renderRescheduled,
+  renderWelcome,
 } from '../src/email/render.js'
 import type { EventRecord, PreviousDue, PreviousTime } from '../src/events/event.js'
 import type { Hearing } from '../src/hearings/hearing.schema.js'
@@ -21,6 +24,7 @@ import { observeDelivered } from '../src/metrics/metrics.js'
 import type { JobCatalogue } from '../src/platform/queues.js'
 import type { Services } from '../src/services.js'
 import type { Subscription } from '../src/subscriptions/subscription.schema.js'
+import { CONFIRM_TTL_MS } from '../src/subscriptions/tokens.js'
 import { attemptsLeft } from './attempts.js'
 
 /** One email attempt. A delivery already recorded as sent is never sent again, whatever BullMQ replays. */
@@ -34,17 +38,40 @@ export function emailProcessor(services: Services, mailer: Mailer) {
     sub: Subscription,
     unsubscribeUrl: string,
   ): Promise<RenderedEmail | undefined> {
-    if (event.type === 'subscription.confirmation') {
+    const links = {
+      unsubscribeUrl,
+      preferencesUrl: `${base}/preferences?token=${tokens.issuePreferences(sub.email)}`,
+      feedUrl: services.calendar.feedUrl(sub.id),
+    }
+    if (event.type === 'subscription.confirmation' || event.type === 'subscription.welcome') {
       const hearing = sub.hearingId ? await store.get<Hearing>(sub.hearingId) : undefined
       const kase = await store.get<Case>(hearing?.caseId ?? (sub.caseId as string))
       if (!kase) return undefined
-      return renderConfirmation({
+      const target = {
         targetTitle: hearing?.title ?? kase.title,
         caseTitle: kase.title,
-        confirmUrl: `${base}/subscriptions/confirm?token=${tokens.issue(sub.id, 'confirm')}`,
         recipientName: sub.name,
+        language: sub.language ?? 'en',
+        hearing,
+        court: kase.court,
+        readerZone: sub.timeZone ?? hearing?.timeZone ?? kase.timeZone,
+      }
+      if (event.type === 'subscription.welcome')
+        return renderWelcome({ ...target, ...links, remindBefore: sub.remindBefore })
+      const now = Date.now()
+      return renderConfirmation({
+        ...target,
+        confirmUrl: `${base}/subscriptions/confirm?token=${tokens.issue(sub.id, 'confirm', now)}`,
+        expiresAt: new Date(now + CONFIRM_TTL_MS).toISOString(),
       })
     }
+    if (event.type === 'digest')
+      return (
+        event.data.digest &&
+        renderDigest(
+          digestView(event.data.digest, { stopUrl: unsubscribeUrl, preferencesUrl: links.preferencesUrl }),
+        )
+      )
     const { hearing, deadline, case: kase, previous, reminder } = event.data
     if (deadline && kase)
       return renderDeadlineEmail({
@@ -53,7 +80,9 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         case: kase,
         readerZone: sub.timeZone ?? deadline.timeZone,
         recipientName: sub.name,
-        unsubscribeUrl,
+        language: sub.language ?? 'en',
+        subscribedBy: sub.subscribedBy ?? 'self',
+        ...links,
         remindBefore: reminder?.remindBefore,
         previous: previous as PreviousDue | undefined,
       })
@@ -63,8 +92,9 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       case: kase,
       readerZone: sub.timeZone ?? hearing.timeZone,
       recipientName: sub.name,
-      unsubscribeUrl,
-      feedUrl: services.calendar.feedUrl(sub.id),
+      language: sub.language ?? 'en',
+      subscribedBy: sub.subscribedBy ?? 'self',
+      ...links,
     }
     switch (event.type) {
       case 'hearing.reminder':
@@ -93,7 +123,12 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       dlog.warn({ hearingId: delivery.hearingId }, 'reminder missed: hearing already began')
       return 'missed'
     }
-    const unsubscribeUrl = sub && `${base}/unsubscribe?token=${tokens.issue(sub.id, 'unsubscribe')}`
+    // A digest's footer link stops digests; every other email's unsubscribes from its subscription.
+    const unsubscribeUrl =
+      sub &&
+      (event?.type === 'digest'
+        ? digestStopUrl(base, tokens, sub.id)
+        : `${base}/unsubscribe?token=${tokens.issue(sub.id, 'unsubscribe')}`)
     const content =
       sub && unsubscribeUrl && event && sub.status !== 'unsubscribed'
         ? await render(event, sub, unsubscribeUrl)
@@ -109,7 +144,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       return 'failed'
     }
     // Reminders and notices carry the item as its feeds show it; a confirmation carries nothing.
-    const attachment = event && hearingEventAttachment(event, host)
+    const attachment = event && calendarAttachment(event, host)
     const started = Date.now()
     let error: unknown
     try {

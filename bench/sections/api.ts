@@ -41,6 +41,15 @@ export async function apiSection(ctx: Ctx) {
         }),
     )
     const ids = seeded.map((h) => h.id)
+    // The public page of a case as people share it: a handful of hearings, one of them without a time yet.
+    const shared = await createCase(svc, 2)
+    for (let i = 0; i < 5; i++)
+      await svc.hearingService.create(shared, {
+        title: `Hearing ${i + 1} on the petition`,
+        startsAt:
+          i === 4 ? wallTime(base + 60 * DAY).slice(0, 10) : wallTime(base + i * 7 * DAY).slice(0, 16),
+        location: 'Courtroom 4',
+      })
     mark('api: seeded')
 
     const helloPort = await freePort()
@@ -116,7 +125,21 @@ export async function apiSection(ctx: Ctx) {
           body: createBody,
         },
       },
+      {
+        name: 'GET /c/:caseId (public case page, HTML)',
+        target: 0.3,
+        opts: {
+          url: `${api.baseUrl}/c/${shared.id}`,
+          durationS: S.durationS,
+          connections: S.connections,
+          headers: { accept: 'text/html', 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.8' },
+        },
+      },
     ]
+    const floorOpts: LoadOptions = {
+      ...ceilingOpts,
+      url: `http://127.0.0.1:${helloPort}/redis?id=${shared.id}`,
+    }
 
     const raw: Record<string, { ceiling: LoadResult; courtbell: LoadResult }> = {}
     // --routes=get,list,post runs a subset (e.g. to profile one route alone).
@@ -124,7 +147,7 @@ export async function apiSection(ctx: Ctx) {
       .find((a) => a.startsWith('--routes='))
       ?.slice('--routes='.length)
       .split(',')
-    const keys = ['get', 'list', 'post']
+    const keys = ['get', 'list', 'post', 'page']
     for (const [i, route] of routes.entries()) {
       if (only && !only.includes(keys[i] as string)) continue
       await warm(ceilingOpts, S.warmupS)
@@ -154,6 +177,21 @@ export async function apiSection(ctx: Ctx) {
           target: '—',
           met: null,
         })
+      if (keys[i] === 'page') {
+        // Beside the page: the least any request that reads the case must cost (one Redis GET, no page).
+        await warm(floorOpts, S.warmupS)
+        const floor = await load(floorOpts)
+        ctx.row({
+          section: SECTION,
+          metric: 'context: bare Fastify + one Redis GET of the case req/s',
+          value: floor.rps,
+          baseline: ceiling.rps,
+          unit: 'req/s',
+          target: '—',
+          met: null,
+          note: 'the floor for /c/:caseId without its in-process page cache: one round trip, no rendering',
+        })
+      }
       // The POST route ran on while the worker fanned its events out; let it finish before the next run.
       await drained(svc, 120_000)
       mark(`api: ${route.name} done`)

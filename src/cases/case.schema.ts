@@ -6,6 +6,10 @@ import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/
 export const Visibility = { public: 'public', internal: 'internal' } as const
 export type Visibility = (typeof Visibility)[keyof typeof Visibility]
 
+export const Language = StringEnum(['en', 'ru', 'kk'], {
+  description: 'The language of emails and pages: en, ru or kk',
+})
+
 const Tag = Type.String({ minLength: 1, maxLength: 64 })
 const DeadlineRuleIds = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
   maxItems: 20,
@@ -33,6 +37,7 @@ export const CaseCreate = Type.Object(
     tags: Type.Optional(Type.Array(Tag, { maxItems: 50, uniqueItems: true })),
     visibility: Type.Optional(StringEnum(['public', 'internal'])),
     deadlineRules: Type.Optional(DeadlineRuleIds),
+    language: Type.Optional(Language),
   },
   { additionalProperties: false },
 )
@@ -52,6 +57,7 @@ export const Case = Type.Object({
   tags: Type.Array(Type.String()),
   visibility: StringEnum(['public', 'internal']),
   deadlineRules: Type.Array(Type.String()),
+  language: Language,
   createdAt: Instant,
   updatedAt: Instant,
 })

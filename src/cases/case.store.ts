@@ -3,9 +3,9 @@ import { newId } from '../platform/ids.js'
 import type { Store } from '../platform/store.js'
 import type { Case, CaseCreate, CasePatch } from './case.schema.js'
 
-/** Cases stored before version 1.1 have no deadline rules. */
-const withDefaults = (found: Case | undefined) =>
-  found && { ...found, deadlineRules: found.deadlineRules ?? [] }
+/** Cases stored before version 1.1 read with its defaults: English, no deadline rules. */
+const withDefaults = (found: Case | undefined): Case | undefined =>
+  found && { ...found, language: found.language ?? 'en', deadlineRules: found.deadlineRules ?? [] }
 
 export function createCaseStore({ store }: { store: Store }) {
   const { redis, keys } = store
@@ -22,6 +22,10 @@ export function createCaseStore({ store }: { store: Store }) {
     await tx.exec()
   }
 
+  async function get(id: string): Promise<Case | undefined> {
+    return id.startsWith('case_') ? withDefaults(await store.get<Case>(id)) : undefined
+  }
+
   return {
     async create(input: CaseCreate): Promise<Case> {
       const now = new Date().toISOString()
@@ -36,6 +40,7 @@ export function createCaseStore({ store }: { store: Store }) {
         tags: input.tags ?? [],
         visibility: input.visibility ?? 'public',
         deadlineRules: input.deadlineRules ?? [],
+        language: input.language ?? 'en',
         createdAt: now,
         updatedAt: now,
       }
@@ -51,10 +56,10 @@ export function createCaseStore({ store }: { store: Store }) {
       return next
     },
 
-    get: async (id: string) => (id.startsWith('case_') ? withDefaults(await store.get<Case>(id)) : undefined),
+    get,
 
     async mustGet(id: string): Promise<Case> {
-      const found = id.startsWith('case_') ? withDefaults(await store.get<Case>(id)) : undefined
+      const found = await get(id)
       if (!found) throw notFound('Case', id)
       return found
     },

@@ -1,5 +1,6 @@
 import type { Case } from '../cases/case.schema.js'
 import type { Deadline } from '../deadlines/deadline.schema.js'
+import type { DigestSnapshot } from '../digests/digest.schema.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import { newId } from '../platform/ids.js'
 
@@ -17,8 +18,11 @@ export const WEBHOOK_EVENT_TYPES = [
   'webhook.test',
 ] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
-/** Internal only: a double opt-in email travels the same delivery pipeline but never reaches a webhook. */
-export type EventType = WebhookEventType | 'subscription.confirmation'
+/**
+ * Internal only: a double opt-in email, the welcome a person subscribed by staff gets, and a digest travel the
+ * same delivery pipeline but never reach a webhook.
+ */
+export type EventType = WebhookEventType | 'subscription.confirmation' | 'subscription.welcome' | 'digest'
 
 export type PreviousTime = { startsAt: string; timeZone: string; startsAtUtc: string; allDay: boolean }
 
@@ -34,6 +38,7 @@ export type EventData = {
   previous?: PreviousTime | PreviousDue
   endpointId?: string
   subscriptionId?: string
+  digest?: DigestSnapshot
 }
 
 /** An event as recorded: the snapshot every recipient gets, so a redelivery sends the same body. */

@@ -6,13 +6,11 @@ import { problemResponses } from '../http/openapi.js'
 import { IdParams, Page } from '../http/schema.js'
 import { STAFF } from '../keys/auth.js'
 import { forbidden, notFound } from '../platform/errors.js'
-import { confirmedPage, invalidLinkPage, unsubscribedPage, unsubscribeFormPage } from './pages.js'
 import {
   type Subscription,
   SubscriptionCreate,
   SubscriptionListQuery,
   SubscriptionView,
-  TokenQuery,
 } from './subscription.schema.js'
 import type { SubscriptionService } from './subscription.service.js'
 import type { SubscriptionStore } from './subscription.store.js'
@@ -27,20 +25,12 @@ type Options = {
 }
 
 const created = { 200: SubscriptionView, 201: SubscriptionView, 202: SubscriptionView }
-const html = { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } }
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
   app,
   { subscriptions, service, hearings, cases, feedUrl },
 ) => {
   const view = (sub: Subscription) => ({ ...sub, feedUrl: feedUrl(sub.id) })
-
-  // RFC 8058 one-click unsubscribe posts a form (multipart or urlencoded); its content does not matter.
-  app.addContentTypeParser(
-    ['application/x-www-form-urlencoded', 'multipart/form-data'],
-    { parseAs: 'string', bodyLimit: 1024 },
-    (_req, _body, done) => done(null, undefined),
-  )
 
   const subscribeOptions = (tag: string) => ({
     config: { access: 'optional' as const },
@@ -64,7 +54,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       kase,
       hearing,
       req.body,
-      { principal: req.principal, ip: req.ip },
+      { principal: req.principal, ip: req.ip, acceptLanguage: req.headers['accept-language'] },
     )
     return reply.code(result.status).send(view(result.subscription))
   })
@@ -76,6 +66,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
     const result = await service.subscribe({ kind: 'case', caseId: kase.id }, kase, undefined, req.body, {
       principal: req.principal,
       ip: req.ip,
+      acceptLanguage: req.headers['accept-language'],
     })
     return reply.code(result.status).send(view(result.subscription))
   })
@@ -115,52 +106,6 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Options> = async (
       if (!sub) throw notFound('Subscription', req.params.id)
       await service.remove(sub)
       return reply.code(204).send()
-    },
-  )
-
-  const pageSchema = (summary: string, description: string) => ({
-    tags: ['pages'],
-    summary,
-    description,
-    querystring: TokenQuery,
-    response: { 200: html, 400: html },
-  })
-
-  app.get(
-    '/subscriptions/confirm',
-    {
-      config: { access: 'public' },
-      schema: pageSchema(
-        'Confirm a subscription',
-        'The link in a confirmation email: activates the pending subscription and answers with an HTML page.',
-      ),
-    },
-    async (req, reply) => {
-      const sub = await service.confirm(req.query.token)
-      reply.type('text/html; charset=utf-8')
-      return sub ? confirmedPage(sub.email) : reply.code(400).send(invalidLinkPage())
-    },
-  )
-
-  const unsubscribeSchema = pageSchema(
-    'Unsubscribe',
-    'The link in every email: GET shows a page with a button; POST (the button, or RFC 8058 one-click from a mail client) ends the subscription.',
-  )
-  app.get('/unsubscribe', { config: { access: 'public' }, schema: unsubscribeSchema }, async (req, reply) => {
-    const sub = await service.peekUnsubscribe(req.query.token)
-    reply.type('text/html; charset=utf-8')
-    if (!sub) return reply.code(400).send(invalidLinkPage())
-    if (sub.status === 'unsubscribed') return unsubscribedPage(sub.email)
-    return unsubscribeFormPage(sub.email, `/unsubscribe?token=${encodeURIComponent(req.query.token)}`)
-  })
-
-  app.post(
-    '/unsubscribe',
-    { config: { access: 'public' }, schema: unsubscribeSchema },
-    async (req, reply) => {
-      const sub = await service.unsubscribe(req.query.token)
-      reply.type('text/html; charset=utf-8')
-      return sub ? unsubscribedPage(sub.email) : reply.code(400).send(invalidLinkPage())
     },
   )
 }

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { Language } from '../cases/case.schema.js'
 import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum, TimeZoneName } from '../http/schema.js'
 
@@ -12,11 +13,17 @@ export type SubscriptionStatus = (typeof SubscriptionStatus)[keyof typeof Subscr
 export const RemindBefore = Type.Array(
   Type.String({ minLength: 2, maxLength: 40, description: 'ISO 8601 duration from PT1S to P366D' }),
   {
-    minItems: 1,
     maxItems: 10,
-    description: 'Moments before the hearing; day parts are calendar days in its zone',
+    description:
+      'Moments before the hearing; day parts are calendar days in its zone. May be empty only with a digest (notices and digest only)',
   },
 )
+
+export const Digest = StringEnum(['none', 'daily', 'weekly'], {
+  description:
+    "A digest email of what is coming up: none (default), daily at DIGEST_HOUR in the subscriber's zone (the next 7 days), or weekly on Mondays (the next 14 days)",
+})
+export type Digest = Static<typeof Digest>
 
 export const SubscriptionCreate = Type.Object(
   {
@@ -24,6 +31,8 @@ export const SubscriptionCreate = Type.Object(
     name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
     timeZone: Type.Optional(TimeZoneName),
     remindBefore: Type.Optional(RemindBefore),
+    language: Type.Optional(Language),
+    digest: Type.Optional(Digest),
   },
   { additionalProperties: false },
 )
@@ -40,17 +49,25 @@ export const Subscription = Type.Object({
   ),
   remindBefore: Type.Array(Type.String()),
   status: StringEnum(['pending', 'active', 'unsubscribed']),
+  language: Language,
+  digest: Digest,
   createdAt: Instant,
   updatedAt: Instant,
 })
-export type Subscription = Static<typeof Subscription>
+named(Subscription, 'Subscription', 'An email address following a hearing or a whole case')
+/** As stored: also who asked for it (the footer of every email says so); not part of the API's answer. */
+export type Subscription = Static<typeof Subscription> & { subscribedBy?: 'staff' | 'self' }
 
 /** A subscription as the API shows it: the record, and the link to its private calendar feed. */
 export const SubscriptionView = Type.Object({
   ...Subscription.properties,
   feedUrl: Type.String({ description: 'Its private iCalendar feed (…/calendar/<token>.ics); no key needed' }),
 })
-named(SubscriptionView, 'Subscription', 'An email address following a hearing or a whole case')
+named(
+  SubscriptionView,
+  'Subscription',
+  'An email address following a hearing or a whole case, with the link to its private calendar feed',
+)
 
 export const SubscriptionListQuery = Type.Object(
   {
@@ -61,5 +78,3 @@ export const SubscriptionListQuery = Type.Object(
   },
   { additionalProperties: false },
 )
-
-export const TokenQuery = Type.Object({ token: Type.String({ minLength: 10, maxLength: 1000 }) })

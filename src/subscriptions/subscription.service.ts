@@ -6,6 +6,7 @@ import { hearingItem } from '../hearings/hearing.dated.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
 import type { RateLimiter } from '../http/rate-limit.js'
+import { negotiateLanguage } from '../i18n/languages.js'
 import type { Principal } from '../keys/auth.js'
 import { badRequest, invalidField } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
@@ -46,6 +47,8 @@ export function normalizeRemindBefore(
   return result
 }
 
+const targetId = (t: Target) => (t.kind === 'hearing' ? t.hearingId : t.caseId)
+
 /** The inbox an address lands in, for rate limits: case-insensitive, without a +tag. */
 export const mailbox = (email: string) => email.toLowerCase().replace(/\+[^@]*@/, '@')
 
@@ -69,10 +72,13 @@ export function createSubscriptionService(deps: Deps) {
     }
   }
 
-  async function sendConfirmation(sub: Subscription) {
+  async function sendToSubscriber(
+    sub: Subscription,
+    type: 'subscription.confirmation' | 'subscription.welcome',
+  ) {
     const event: EventRecord = {
       id: newId('evt'),
-      type: 'subscription.confirmation',
+      type,
       timestamp: new Date().toISOString(),
       hearingId: sub.hearingId,
       caseId: sub.caseId,
@@ -92,7 +98,7 @@ export function createSubscriptionService(deps: Deps) {
       kase: Case,
       hearing: Hearing | undefined,
       input: SubscriptionCreate,
-      who: { principal: Principal | null; ip: string },
+      who: { principal: Principal | null; ip: string; acceptLanguage?: string | undefined },
     ) {
       if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone))
         throw invalidField('/timeZone', unknownTimeZone(input.timeZone))
@@ -101,10 +107,21 @@ export function createSubscriptionService(deps: Deps) {
         name: input.name ?? null,
         timeZone: input.timeZone ?? hearing?.timeZone ?? kase.timeZone,
         remindBefore: normalizeRemindBefore(input.remindBefore, config.reminders.defaultRemindBefore),
+        language: input.language,
+        digest: input.digest,
       }
+      if (fields.remindBefore.length === 0 && (fields.digest ?? 'none') === 'none')
+        throw invalidField('/remindBefore', 'at least one reminder, or a daily or weekly digest')
+      // A person asking for themselves reads best in the language their browser or client asks for.
+      const defaultLanguage =
+        (who.principal ? undefined : negotiateLanguage(who.acceptLanguage)) ?? kase.language ?? 'en'
       if (who.principal) {
-        const { subscription, existing } = await subscriptions.upsert(target, fields, 'active')
+        const { subscription, existing } = await subscriptions.upsert(target, fields, 'active', {
+          defaultLanguage,
+        })
         await replan(subscription)
+        // Someone subscribed by staff hears it from us once, with the links to change or stop it.
+        if (existing?.status !== 'active') await sendToSubscriber(subscription, 'subscription.welcome')
         return { subscription, status: existing ? (200 as const) : (201 as const) }
       }
       await rateLimit(`subscribe-ip:${who.ip}`, 20, 3600)
@@ -121,6 +138,8 @@ export function createSubscriptionService(deps: Deps) {
         const lookalike = {
           ...existing,
           ...fields,
+          language: fields.language ?? defaultLanguage,
+          digest: fields.digest ?? 'none',
           id: newId('sub'),
           status: 'pending' as const,
           createdAt: now,
@@ -128,9 +147,11 @@ export function createSubscriptionService(deps: Deps) {
         }
         return { subscription: lookalike, status: 202 as const }
       }
-      await rateLimit(`confirm-email:${mailbox(input.email)}`, 3, 3600)
-      const { subscription } = await subscriptions.upsert(target, fields, 'pending')
-      await sendConfirmation(subscription)
+      // Enough for a person following a handful of cases in a row; not enough to flood someone else's inbox.
+      await rateLimit(`confirm-email:${mailbox(input.email)}`, 6, 3600)
+      await rateLimit(`confirm-target:${mailbox(input.email)}|${targetId(target)}`, 3, 3600)
+      const { subscription } = await subscriptions.upsert(target, fields, 'pending', { defaultLanguage })
+      await sendToSubscriber(subscription, 'subscription.confirmation')
       log.info({ subscriptionId: subscription.id }, 'confirmation requested')
       return { subscription, status: 202 as const }
     },
@@ -150,7 +171,11 @@ export function createSubscriptionService(deps: Deps) {
     async unsubscribe(token: string): Promise<Subscription | undefined> {
       const id = tokens.verify(token, 'unsubscribe')
       const sub = id === undefined ? undefined : await subscriptions.get(id)
-      if (!sub) return undefined
+      return sub && this.end(sub)
+    },
+
+    /** Stops a subscription (from its unsubscribe link or the preferences page); stopping twice is harmless. */
+    async end(sub: Subscription): Promise<Subscription | undefined> {
       if (sub.status === 'unsubscribed') return sub
       log.info({ subscriptionId: sub.id }, 'unsubscribed')
       const gone = await subscriptions.setStatus(sub, 'unsubscribed')
@@ -162,6 +187,32 @@ export function createSubscriptionService(deps: Deps) {
     async remove(sub: Subscription) {
       await subscriptions.remove(sub)
       if (sub.status === 'active') await replan(sub)
+    },
+
+    /** Saves what the preferences page may change, and re-plans when the reminders changed. */
+    async update(
+      sub: Subscription,
+      change: Pick<Subscription, 'remindBefore' | 'language' | 'timeZone' | 'digest'>,
+    ): Promise<Subscription> {
+      const target: Target = sub.hearingId
+        ? { kind: 'hearing', hearingId: sub.hearingId }
+        : { kind: 'case', caseId: sub.caseId as string }
+      const { subscription } = await subscriptions.upsert(
+        target,
+        { email: sub.email, name: sub.name, ...change },
+        sub.status,
+        { subscribedBy: sub.subscribedBy ?? 'self' },
+      )
+      if (sub.remindBefore.join() !== subscription.remindBefore.join() && sub.status === 'active')
+        await replan(subscription)
+      return subscription
+    },
+
+    /** The subscription a valid confirmation token names, without changing it (the page with the button). */
+    async peekConfirm(token: string) {
+      const id = tokens.verify(token, 'confirm')
+      const sub = id === undefined ? undefined : await subscriptions.get(id)
+      return sub && sub.status !== 'unsubscribed' ? sub : undefined
     },
 
     /** The subscription a valid unsubscribe token names, without changing it (for the confirmation page). */

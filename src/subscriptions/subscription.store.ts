@@ -1,8 +1,9 @@
+import type { Language } from '../i18n/languages.js'
 import { conflict } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Store } from '../platform/store.js'
 import { indexedOffsets, WRITE } from './offset-index.js'
-import type { Subscription, SubscriptionStatus } from './subscription.schema.js'
+import type { Digest, Subscription, SubscriptionStatus } from './subscription.schema.js'
 
 export type Target = { kind: 'hearing'; hearingId: string } | { kind: 'case'; caseId: string }
 export type SubscriptionInput = {
@@ -10,11 +11,16 @@ export type SubscriptionInput = {
   name: string | null
   timeZone: string | null
   remindBefore: string[]
+  /** Defaults for a new subscription: English, no digest; an update keeps what is stored unless given. */
+  language?: Language | undefined
+  digest?: Digest | undefined
 }
 
 const targetKey = (t: Target) => (t.kind === 'hearing' ? t.hearingId : t.caseId)
 const followersIndex = (targetId: string) => `followers:${targetId}`
 const emailKey = (targetId: string, email: string) => `${targetId}|${email.toLowerCase()}`
+/** Every subscription an address ever had (the preferences page); deleted ones are skipped on read. */
+const addressIndex = (email: string) => `address:${email.toLowerCase()}`
 
 export function createSubscriptionStore({ store }: { store: Store }) {
   const { redis, keys } = store
@@ -71,14 +77,22 @@ export function createSubscriptionStore({ store }: { store: Store }) {
   }
 
   async function get(id: string): Promise<Subscription | undefined> {
-    return id.startsWith('sub_') ? store.get<Subscription>(id) : undefined
+    const found = id.startsWith('sub_') ? await store.get<Subscription>(id) : undefined
+    // Subscriptions stored before languages and digests existed read as English, without a digest.
+    return found && { ...found, language: found.language ?? 'en', digest: found.digest ?? 'none' }
   }
 
   return {
     get,
 
     /** Creates the subscription, or updates the one this email already has on this target. */
-    async upsert(target: Target, input: SubscriptionInput, status: SubscriptionStatus) {
+    async upsert(
+      target: Target,
+      input: SubscriptionInput,
+      status: SubscriptionStatus,
+      opts: { subscribedBy?: 'staff' | 'self'; defaultLanguage?: Language } = {},
+    ) {
+      const subscribedBy = opts.subscribedBy ?? (status === 'active' ? 'staff' : 'self')
       // Claim the (target, email) pair atomically: two requests at once must end with one subscription.
       const byEmail = emailKey(targetKey(target), input.email)
       const freshId = newId('sub')
@@ -90,21 +104,52 @@ export function createSubscriptionStore({ store }: { store: Store }) {
         hearingId: target.kind === 'hearing' ? target.hearingId : null,
         caseId: target.kind === 'case' ? target.caseId : null,
         ...input,
+        language: input.language ?? opts.defaultLanguage ?? 'en',
+        digest: input.digest ?? 'none',
         status,
+        subscribedBy,
         createdAt: now,
         updatedAt: now,
       }
+      const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))
       const { before, after } = await commit(fresh, (existing) =>
-        existing ? { ...existing, ...input, status, updatedAt: now } : fresh,
+        existing
+          ? {
+              ...existing,
+              ...changes,
+              status,
+              // Whoever made it active is who the person heard from first; a pending request is taken over.
+              subscribedBy:
+                existing.status === 'active' ? (existing.subscribedBy ?? subscribedBy) : subscribedBy,
+              updatedAt: now,
+            }
+          : fresh,
       )
+      if (!before) await redis.zadd(keys.index(addressIndex(input.email)), Date.now(), id)
       return { subscription: after as Subscription, existing: before }
     },
 
     /** Changes the status of the subscription as stored now; one deleted meanwhile stays deleted. */
+    /** Every subscription of an address, oldest first, whatever its target or status. */
+    async ofAddress(email: string): Promise<Subscription[]> {
+      const ids = await redis.zrange(keys.index(addressIndex(email)), 0, 199)
+      const subs = await store.getMany<Subscription>(ids)
+      return subs.filter((s): s is Subscription => s !== undefined)
+    },
+
     async setStatus(sub: Subscription, status: SubscriptionStatus): Promise<Subscription | undefined> {
       const { after } = await commit(
         sub,
         (current) => current && { ...current, status, updatedAt: new Date().toISOString() },
+      )
+      return after ?? undefined
+    },
+
+    /** Changes the digest the subscription asks for, as stored now; one deleted meanwhile stays deleted. */
+    async setDigest(sub: Subscription, digest: Digest): Promise<Subscription | undefined> {
+      const { after } = await commit(
+        sub,
+        (current) => current && { ...current, digest, updatedAt: new Date().toISOString() },
       )
       return after ?? undefined
     },

@@ -482,7 +482,13 @@ describe('confirm and unsubscribe pages', () => {
 
   it('confirms a pending subscription through the emailed link: 200 HTML, now active', async () => {
     const sub = await pending('confirm.me@lawyer.kz')
-    const res = await page('GET', '/subscriptions/confirm', h.services.tokens.issue(sub.id, 'confirm'))
+    const token = h.services.tokens.issue(sub.id, 'confirm')
+    // GET shows the button and changes nothing (a mail scanner prefetching the link confirms no one).
+    const shown = await page('GET', '/subscriptions/confirm', token)
+    expect(shown.statusCode).toBe(200)
+    expect(shown.body).toContain('<button type="submit">Confirm subscription</button>')
+    expect((await findSub(sub.id))?.status).toBe('pending')
+    const res = await page('POST', '/subscriptions/confirm', token)
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/^text\/html/)
     expect(res.body).toMatch(/<html/i)

@@ -117,7 +117,12 @@ describe('double opt-in', () => {
     // Confirming through the emailed link makes it active; the next notice reaches it.
     const link = linkIn(mailbox('pending@lawfirm.test')[0] as ReceivedMail, '/subscriptions/confirm')
     expect(link).toBeDefined()
-    const confirmed = await page('GET', '/subscriptions/confirm', tokenOf(link as string))
+    // Opening the link (what a mail scanner does too) only shows the button; pressing it confirms.
+    const shown = await page('GET', '/subscriptions/confirm', tokenOf(link as string))
+    expect(shown.statusCode).toBe(200)
+    expect(shown.body).toContain('<form method="post"')
+    expect((await stored(pending.id)).status).toBe('pending')
+    const confirmed = await page('POST', '/subscriptions/confirm', tokenOf(link as string))
     expect(confirmed.statusCode).toBe(200)
     expect(confirmed.headers['content-type']).toMatch(/^text\/html/)
     expect((await stored(pending.id)).status).toBe('active')
@@ -176,14 +181,15 @@ describe('tokens', () => {
     const sub = await pendingSub('slow-reader@lawfirm.test')
     const before = await stored(sub.id)
     const expired = h.services.tokens.issue(sub.id, 'confirm', Date.now() - 8 * DAY)
-    const res = await page('GET', '/subscriptions/confirm', expired)
+    expect((await page('GET', '/subscriptions/confirm', expired)).statusCode).toBe(400)
+    const res = await page('POST', '/subscriptions/confirm', expired)
     expect(res.statusCode).toBe(400)
     expect(res.headers['content-type']).toMatch(/^text\/html/)
     expect(await stored(sub.id)).toEqual(before)
     expect(before.status).toBe('pending')
     // Within the 7 days the link still works.
     const recent = h.services.tokens.issue(sub.id, 'confirm', Date.now() - 6 * DAY)
-    expect((await page('GET', '/subscriptions/confirm', recent)).statusCode).toBe(200)
+    expect((await page('POST', '/subscriptions/confirm', recent)).statusCode).toBe(200)
     expect((await stored(sub.id)).status).toBe('active')
   })
 
@@ -229,15 +235,17 @@ describe('tokens', () => {
       Buffer.from(`confirm.${b.id}.0`).toString('base64url'),
       `${Buffer.from(`confirm.${b.id}.0`).toString('base64url')}.${confirmB.split('.')[1]}`,
     ]
-    for (const token of bad)
+    for (const token of bad) {
       expect((await page('GET', '/subscriptions/confirm', token)).statusCode, token).toBe(400)
+      expect((await page('POST', '/subscriptions/confirm', token)).statusCode, token).toBe(400)
+    }
     for (const token of [confirmB, retarget(unsubscribeA, b.id), foreign.issue(b.id, 'unsubscribe')]) {
       expect((await page('GET', '/unsubscribe', token)).statusCode, token).toBe(400)
       expect((await page('POST', '/unsubscribe', token)).statusCode, token).toBe(400)
     }
     expect((await stored(b.id)).status).toBe('pending')
     // A's own token confirms A, and only A.
-    expect((await page('GET', '/subscriptions/confirm', confirmA)).statusCode).toBe(200)
+    expect((await page('POST', '/subscriptions/confirm', confirmA)).statusCode).toBe(200)
     expect((await stored(a.id)).status).toBe('active')
     expect((await stored(b.id)).status).toBe('pending')
   })
@@ -291,11 +299,16 @@ describe('user text in real emails', () => {
     await patch(`/v1/hearings/${hearing.id}`, { startsAt: '2027-03-02T10:00' })
     await post(`/v1/hearings/${hearing.id}/cancel`, { reason: EVIL.reason })
 
-    const notices = await eventually(
-      () => (mailbox('escaped@lawfirm.test').length >= 2 ? mailbox('escaped@lawfirm.test') : undefined),
+    // Subscribed by staff: a welcome first, then the two notices.
+    const received = await eventually(
+      () => (mailbox('escaped@lawfirm.test').length >= 3 ? mailbox('escaped@lawfirm.test') : undefined),
       15_000,
-      'the rescheduled and cancelled notices',
+      'the welcome and the rescheduled and cancelled notices',
     )
+    const welcome = received.filter((m) => m.mail.subject?.startsWith('You are subscribed'))
+    expect(welcome).toHaveLength(1)
+    expectSafe(welcome[0] as ReceivedMail, 'escaped@lawfirm.test')
+    const notices = received.filter((m) => !welcome.includes(m))
     const optIn = await eventually(() => mailbox('opt-in@lawfirm.test')[0], 10_000, 'the confirmation')
     const optInCase = await eventually(
       () => mailbox('opt-in-case@lawfirm.test')[0],

@@ -1,0 +1,163 @@
+import type { Messages } from './en.js'
+
+/** Russian, written formally («Вы»), as a court office writes to a lawyer. */
+export const ru: Messages = {
+  'language.name': 'Русский',
+  'site.tagline': 'Напоминания о судебных заседаниях и сроках',
+  'page.languages': 'Язык',
+  'page.errorPrefix': 'Ошибка',
+  'page.footer': 'courtbell присылает по электронной почте напоминания о судебных заседаниях и сроках.',
+
+  'what.hearing': (p) => `о судебном заседании «${p.title}»`,
+  'what.case': (p) => `обо всех судебных заседаниях по делу «${p.title}»`,
+
+  'case.court': 'Суд',
+  'case.number': 'Номер дела',
+  'case.upcoming': 'Предстоящие судебные заседания',
+  'case.noUpcoming': 'Сейчас судебные заседания не назначены.',
+  'case.past': 'Прошедшие заседания и решения',
+  'case.deadlines': 'Текущие сроки',
+  'case.dueOn': 'Срок истекает',
+  'case.decision': 'Решение',
+  'case.cancelled': 'Заседание отменено',
+  'case.calendar': 'Добавить все заседания в свой календарь',
+  'case.calendarHint': 'Календарь (iCalendar) обновляется сам, если заседание перенесут.',
+
+  'subscribe.heading': 'Получать напоминания по электронной почте',
+  'subscribe.intro':
+    'Мы напишем Вам перед каждым судебным заседанием по этому делу, а также если заседание перенесут, отменят или по нему будет вынесено решение.',
+  'subscribe.email': 'Адрес электронной почты',
+  'subscribe.name': 'Ваше имя (необязательно)',
+  'subscribe.reminders': 'Напомнить',
+  'subscribe.language': 'Язык писем',
+  'subscribe.submit': 'Подписаться',
+  'subscribe.privacy':
+    'Сначала мы пришлём письмо для подтверждения; до подтверждения ничего другого Вы не получите.',
+
+  'remind.before': (p) => `за ${p.duration}`,
+  'error.email': 'Введите адрес электронной почты, например name@example.org.',
+  'error.reminders': 'Выберите хотя бы одно напоминание.',
+  'error.timeZone': 'Выберите часовой пояс из списка, например Asia/Almaty.',
+  'error.tooMany': 'Слишком много запросов. Пожалуйста, попробуйте ещё раз через час.',
+
+  'inbox.title': 'Проверьте почту',
+  'inbox.body': (p) =>
+    `Мы отправили ссылку для подтверждения на адрес ${p.email}. Откройте её в течение 7 дней, чтобы начать получать напоминания.`,
+  'inbox.spam': 'Если письмо не пришло в течение нескольких минут, проверьте папку «Спам».',
+  'inbox.back': 'Вернуться к делу',
+
+  'confirm.title': 'Подтвердите подписку',
+  'confirm.body': (p) => `Подтвердите, что на адрес ${p.email} нужно присылать напоминания ${p.what}.`,
+  'confirm.button': 'Подтвердить подписку',
+  'confirmed.title': 'Подписка подтверждена',
+  'confirmed.body': (p) => `Теперь на адрес ${p.email} будут приходить напоминания и уведомления ${p.what}.`,
+  'unsubscribe.title': 'Отписаться',
+  'unsubscribe.body': (p) => `Больше не присылать на адрес ${p.email} напоминания и уведомления ${p.what}?`,
+  'unsubscribe.button': 'Отписаться',
+  'unsubscribed.title': 'Вы отписались',
+  'unsubscribed.body': (p) =>
+    `На адрес ${p.email} больше не будут приходить напоминания и уведомления ${p.what}.`,
+  'invalid.title': 'Ссылка недействительна',
+  'invalid.body':
+    'Возможно, срок её действия истёк или ссылка была изменена. Чтобы получить новое письмо для подтверждения, подпишитесь ещё раз на странице дела.',
+  'notFound.title': 'Страница не найдена',
+  'notFound.body': 'Такой страницы нет, или дело не является публичным.',
+  'failure.title': 'Что-то пошло не так',
+  'failure.body': 'Пожалуйста, попробуйте ещё раз через несколько минут.',
+
+  'prefs.title': 'Настройки',
+  'prefs.link': 'Изменить настройки',
+  'prefs.intro': (p) => `Все подписки адреса ${p.email}.`,
+  'prefs.none': 'У этого адреса нет подписок.',
+  'prefs.hearing': 'Судебное заседание',
+  'prefs.case': 'Все заседания по делу',
+  'prefs.status.pending': 'Ожидает подтверждения',
+  'prefs.status.active': 'Действует',
+  'prefs.status.unsubscribed': 'Вы отписались',
+  'prefs.reminders': 'Напоминания',
+  'prefs.language': 'Язык',
+  'prefs.timeZone': 'Часовой пояс',
+  'prefs.timeZoneHint': 'Время в письмах указывается в этом поясе и по времени суда.',
+  'prefs.digest': 'Сводка',
+  'digest.none': 'Без сводки',
+  'digest.daily': 'Ежедневная сводка',
+  'digest.weekly': 'Еженедельная сводка (по понедельникам)',
+  'prefs.feed': 'Ссылка на календарь',
+  'prefs.save': 'Сохранить настройки',
+  'prefs.saved': 'Настройки сохранены.',
+  'prefs.unsubscribe': 'Отписаться от этой подписки',
+  'prefs.unsubscribeAll': 'Отписаться от всех подписок',
+  'prefs.unsubscribedAll': 'courtbell больше ничего не будет Вам присылать.',
+
+  'time.notAnnounced': 'время ещё не объявлено',
+
+  'email.greeting': (p) => (p.name ? `Здравствуйте, ${p.name}!` : 'Здравствуйте!'),
+  'email.openLink': 'Или откройте ссылку:',
+  'email.reminder.subject': (p) => `Напоминание: ${p.title} через ${p.inWhat} — ${p.when}`,
+  'email.reminder.lead': (p) => `Напоминаем: судебное заседание «${p.title}» состоится через ${p.inWhat}.`,
+  'email.rescheduled.subject': (p) => `Заседание перенесено: ${p.title} — теперь ${p.when}`,
+  'email.rescheduled.lead': (p) =>
+    `Судебное заседание «${p.title}» перенесено на другое время. Напоминания придут по новому времени.`,
+  'email.cancelled.subject': (p) => `Заседание отменено: ${p.title} — ${p.when}`,
+  'email.cancelled.lead': (p) =>
+    `Судебное заседание «${p.title}» отменено. Напоминаний о нём больше не будет.`,
+  'email.decided.subject': (p) => `Вынесено решение: ${p.title}`,
+  'email.decided.lead': (p) => `По итогам судебного заседания «${p.title}» вынесено решение.`,
+  'email.confirm.subject': 'Подтвердите подписку на courtbell',
+  'email.confirm.leadCase': (p) =>
+    `Пожалуйста, подтвердите, что хотите получать напоминания courtbell обо всех судебных заседаниях по делу «${p.title}».`,
+  'email.confirm.leadHearing': (p) =>
+    `Пожалуйста, подтвердите, что хотите получать напоминания courtbell о судебном заседании «${p.title}».`,
+  'email.confirm.button': 'Подтвердить подписку',
+  'email.confirm.expires': (p) => `Ссылка действительна до ${p.when}.`,
+  'email.confirm.ignore':
+    'Если Вы не оформляли подписку, просто не обращайте внимания на это письмо: мы ничего не будем Вам присылать.',
+  'email.welcome.subject': (p) => `Вы подписаны на напоминания суда: ${p.title}`,
+  'email.welcome.leadCase': (p) =>
+    `Сотрудники суда подписали Вас на напоминания courtbell обо всех судебных заседаниях по делу «${p.title}».`,
+  'email.welcome.leadHearing': (p) =>
+    `Сотрудники суда подписали Вас на напоминания courtbell о судебном заседании «${p.title}».`,
+  'email.welcome.change':
+    'По ссылкам ниже Вы можете в любой момент изменить напоминания, язык и часовой пояс или отписаться.',
+  'email.footer.self': 'Вы получили это письмо, потому что подписались на уведомления courtbell.',
+  'email.footer.staff':
+    'Вы получили это письмо, потому что сотрудники суда подписали Вас на уведомления courtbell.',
+  'email.footer.unsubscribe': 'Отписаться',
+  'email.footer.preferences': 'Настройки',
+  'email.footer.calendar': 'Календарь',
+
+  'label.hearing': 'Заседание',
+  'label.when': 'Время',
+  'label.yourTime': 'Ваше время',
+  'label.newTime': 'Новое время',
+  'label.was': 'Прежнее время',
+  'label.wasYourTime': 'Прежнее время (Ваше)',
+  'label.court': 'Суд',
+  'label.location': 'Место',
+  'label.case': 'Дело',
+  'label.caseNumber': 'Номер дела',
+  'label.notes': 'Примечания',
+  'label.reason': 'Причина',
+  'label.decision': 'Решение',
+  'label.decidedOn': 'Дата решения',
+  'label.reminders': 'Напоминания',
+  'label.deadline': 'Срок',
+  'label.dueOn': 'Срок истекает',
+  'label.wasDue': 'Прежний срок',
+  'label.dueYourTime': 'Истекает (Ваше время)',
+  'label.rule': 'Правило',
+  'label.trigger': 'Исчисляется от',
+  'label.notCounted': 'Не засчитанные дни',
+
+  'deadline.reminder.subject': (p) => `Напоминание: ${p.what} — срок истекает через ${p.inWhat}, ${p.due}`,
+  'deadline.reminder.lead': (p) => `Напоминаем: срок «${p.what}» истекает через ${p.inWhat}.`,
+  'deadline.created.subject': (p) => `Новый срок: ${p.what} — истекает ${p.due}`,
+  'deadline.created.lead': (p) => `По делу «${p.caseTitle}» установлен срок: ${p.what}.`,
+  'deadline.rescheduled.subject': (p) => `Срок перенесён: ${p.what} — теперь истекает ${p.due}`,
+  'deadline.rescheduled.lead': (p) => `Срок «${p.what}» перенесён. Напоминания придут по новой дате.`,
+  'deadline.cancelled.subject': (p) => `Срок отменён: ${p.what}`,
+  'deadline.cancelled.lead': (p) =>
+    `Срок «${p.what}» больше не действует. Напоминаний о нём больше не будет.`,
+  'deadline.met.subject': (p) => `Срок соблюдён: ${p.what}`,
+  'deadline.met.lead': (p) => `Срок «${p.what}» отмечен как соблюдённый. Напоминаний о нём больше не будет.`,
+}
