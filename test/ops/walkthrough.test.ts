@@ -76,8 +76,8 @@ describe('the README walkthrough', () => {
     const courtbell = run(service as string, { ...base, PORT: api })
     const hooksProcess = run(receiver as string, { PORT: hooks })
     running.push(courtbell.child, hooksProcess.child)
-    await until('courtbell', () => courtbell.out.stdout.includes('courtbell started'), 30_000)
-    await until('the receiver', () => hooksProcess.out.stdout.includes('listening'), 30_000)
+    await until('courtbell', () => courtbell.out.stdout.includes('courtbell started'), 60_000)
+    await until('the receiver', () => hooksProcess.out.stdout.includes('listening'), 60_000)
 
     const pasted = run(`set -e\n${steps.map(ports).join('\n')}`, {})
     running.push(pasted.child)
@@ -98,5 +98,5 @@ describe('the README walkthrough', () => {
     )
     expect(hooksProcess.out.stdout).toContain('signature valid')
     expect(hooksProcess.out.stdout).not.toMatch(/SIGNATURE INVALID|signature not checked/)
-  }, 120_000)
+  }, 180_000)
 })
