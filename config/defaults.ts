@@ -31,5 +31,6 @@ export type SettingName =
   | 'ADMIN_API_KEY'
   | 'CRASH_AT'
   | 'METRICS_TOKEN'
+  | 'METRICS_PORT'
   | 'REDIS_SENTINELS'
   | 'REDIS_CLUSTER_NODES'

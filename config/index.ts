@@ -41,6 +41,8 @@ export type Config = Readonly<{
   jobLockMs: number
   /** Bearer token a Prometheus server scrapes /metrics with (an admin key works too). */
   metricsToken: string | undefined
+  /** ROLE=worker only: serve /healthz, /readyz and /metrics on this port (unset: a worker has no HTTP). */
+  metricsPort: number | undefined
   /** Requests per minute one API key may make. */
   rateLimitPerMinute: number
   /** Fault tests only: the crash point at which the process kills itself (src/crash-point.ts). */
@@ -130,6 +132,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(name, `"${must(name)}" is not a duration of at least 1s, like 36h or 5d`)
     return ms
   }
+  const optionalPort = (name: SettingName): number => {
+    const raw = get(name) as string
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535)
+      throw new ConfigError(name, `expected a port from 1 to 65535, got "${raw}"`)
+    return Number(raw)
+  }
   const metricsToken = get('METRICS_TOKEN')
   if (metricsToken !== undefined && metricsToken.length < 16)
     throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters')
@@ -172,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 0, 600_000),
     jobLockMs: int('JOB_LOCK_MS', 1000, 600_000),
     metricsToken,
+    metricsPort: get('METRICS_PORT') === undefined ? undefined : optionalPort('METRICS_PORT'),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 1, 10_000_000),
     crashAt: get('CRASH_AT'),
     dataDir,

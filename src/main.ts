@@ -4,6 +4,7 @@ import { startWorkers, type Workers } from '../workers/index.js'
 import { buildApp } from './app.js'
 import { createMailer } from './email/mailer.js'
 import { reportAdminKey } from './keys/admin-key.js'
+import { buildWorkerHttp } from './metrics/worker-http.js'
 import { ensureRedis } from './platform/embedded-redis.js'
 import { createLogger } from './platform/logger.js'
 import { closeQueues, createQueues } from './platform/queues.js'
@@ -48,7 +49,12 @@ async function main() {
     print: (text) => process.stdout.write(text),
   })
 
-  const app = config.role === 'worker' ? undefined : await buildApp(services)
+  const app =
+    config.role !== 'worker'
+      ? await buildApp(services)
+      : config.metricsPort !== undefined
+        ? await buildWorkerHttp(services)
+        : undefined
   const mailer =
     config.role === 'api'
       ? undefined
@@ -61,7 +67,11 @@ async function main() {
   const workerConnection = mailer && workerConnectionOptions(config.redis)
   const workers: Workers | undefined =
     mailer && workerConnection && startWorkers(services, { connection: workerConnection, mailer })
-  if (app) await app.listen({ port: config.http.port, host: config.http.host })
+  if (app)
+    await app.listen({
+      port: config.role === 'worker' ? (config.metricsPort as number) : config.http.port,
+      host: config.http.host,
+    })
   log.info(
     {
       role: config.role,

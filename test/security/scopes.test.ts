@@ -387,6 +387,16 @@ const ROUTES: readonly Route[] = [
     ok: 202,
     build: async (ctx) => ({ url: `/v1/webhook-endpoints/${await freshEndpoint(ctx)}/test` }),
   },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/:id/replay',
+    access: ['staff', 'partner'],
+    ok: 202,
+    build: async (ctx) => ({
+      url: `/v1/webhook-endpoints/${await freshEndpoint(ctx)}/replay`,
+      payload: { since: new Date(Date.now() - 3600_000).toISOString() },
+    }),
+  },
   // Deliveries (a partner: those to its own endpoints)
   {
     method: 'GET',
@@ -528,6 +538,9 @@ const ROUTES: readonly Route[] = [
     build: () => ({ url: '/openapi.json' }),
   },
   { method: 'GET', path: '/docs', access: 'public', ok: 200, build: () => ({ url: '/docs' }) },
+  // API.md 1.1 operations: admin keys only (/metrics also takes METRICS_TOKEN, /admin/queues Basic auth).
+  { method: 'GET', path: '/metrics', access: [], ok: 200, build: () => ({ url: '/metrics' }) },
+  { method: 'GET', path: '/admin/queues', access: [], ok: 200, build: () => ({ url: '/admin/queues' }) },
   // Audit trail (issue 4, item 7: admins only)
   {
     method: 'GET',
