@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick | --large] [--only=api,precision,delivery,scale,reschedule,calendar] [--profile]
+ * npm run bench [-- --quick | --large] [--only=api,precision,delivery,scale,reschedule,calendar,deadlines] [--profile]
  *               [--redis-hz=N] [--routes=get,list,post]
  *
  * Measures courtbell as it runs (its own processes, a real redis-server, real HTTP and SMTP on loopback)
@@ -17,6 +17,7 @@ import { renderTable } from './lib/table.js'
 import { deletePrefix, removeScratch } from './lib/util.js'
 import { apiSection } from './sections/api.js'
 import { calendarSection } from './sections/calendar.js'
+import { deadlinesSection } from './sections/deadlines.js'
 import { deliverySection } from './sections/delivery.js'
 import { precisionSection } from './sections/precision.js'
 import { rescheduleSection } from './sections/reschedule.js'
@@ -29,6 +30,7 @@ const SECTIONS = {
   scale: scaleSection,
   reschedule: rescheduleSection,
   calendar: calendarSection,
+  deadlines: deadlinesSection,
 } as const
 type SectionName = keyof typeof SECTIONS
 

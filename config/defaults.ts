@@ -21,6 +21,17 @@ export const defaults = {
   RATE_LIMIT_PER_MINUTE: '3000',
   DATA_DIR: 'var',
   EMBEDDED_REDIS: 'auto',
+  REDIS_SENTINEL_NAME: 'mymaster',
+  REDIS_WAIT_REPLICAS: '0',
+  REDIS_WAIT_TIMEOUT_MS: '1000',
   DIGEST_HOUR: '07:00',
 } as const
-export type SettingName = keyof typeof defaults | 'SMTP_URL' | 'ADMIN_API_KEY' | 'CRASH_AT' | 'METRICS_TOKEN'
+export type SettingName =
+  | keyof typeof defaults
+  | 'SMTP_URL'
+  | 'ADMIN_API_KEY'
+  | 'CRASH_AT'
+  | 'METRICS_TOKEN'
+  | 'METRICS_PORT'
+  | 'REDIS_SENTINELS'
+  | 'REDIS_CLUSTER_NODES'

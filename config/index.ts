@@ -1,5 +1,7 @@
 import { resolve } from 'node:path'
 import { defaults, type SettingName } from './defaults.js'
+import { ConfigError } from './errors.js'
+import { type RedisTopology, redisTopology } from './redis-topology.js'
 
 export type Role = 'all' | 'api' | 'worker'
 
@@ -7,7 +9,15 @@ export type Config = Readonly<{
   env: 'development' | 'production' | 'test'
   role: Role
   http: Readonly<{ port: number; host: string; publicBaseUrl: string }>
-  redis: Readonly<{ url: string; prefix: string; embedded: 'auto' | 'off' }>
+  redis: Readonly<{
+    url: string
+    prefix: string
+    embedded: 'auto' | 'off'
+    topology: RedisTopology
+    /** API writes wait until this many replicas have them (Redis WAIT), up to waitTimeoutMs; 0: no wait. */
+    waitReplicas: number
+    waitTimeoutMs: number
+  }>
   mail: Readonly<{ smtpUrl: string | undefined; from: string; outboxDir: string }>
   adminApiKey: string | undefined
   webhooks: Readonly<{
@@ -33,6 +43,8 @@ export type Config = Readonly<{
   jobLockMs: number
   /** Bearer token a Prometheus server scrapes /metrics with (an admin key works too). */
   metricsToken: string | undefined
+  /** ROLE=worker only: serve /healthz, /readyz and /metrics on this port (unset: a worker has no HTTP). */
+  metricsPort: number | undefined
   /** Requests per minute one API key may make. */
   rateLimitPerMinute: number
   /** Fault tests only: the crash point at which the process kills itself (src/crash-point.ts). */
@@ -41,13 +53,7 @@ export type Config = Readonly<{
   logLevel: string
 }>
 
-export class ConfigError extends Error {
-  readonly setting: string
-  constructor(setting: string, problem: string) {
-    super(`Invalid setting ${setting}: ${problem}`)
-    this.setting = setting
-  }
-}
+export { ConfigError }
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
@@ -130,6 +136,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(name, `"${must(name)}" is not a duration of at least 1s, like 36h or 5d`)
     return ms
   }
+  const optionalPort = (name: SettingName): number => {
+    const raw = get(name) as string
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535)
+      throw new ConfigError(name, `expected a port from 1 to 65535, got "${raw}"`)
+    return Number(raw)
+  }
   const metricsToken = get('METRICS_TOKEN')
   if (metricsToken !== undefined && metricsToken.length < 16)
     throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters')
@@ -146,6 +158,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: url('REDIS_URL', ['redis:', 'rediss:']) as string,
       prefix,
       embedded: oneOf('EMBEDDED_REDIS', ['auto', 'off'] as const),
+      topology: redisTopology(get, prefix),
+      waitReplicas: int('REDIS_WAIT_REPLICAS', 0, 16),
+      waitTimeoutMs: int('REDIS_WAIT_TIMEOUT_MS', 1, 60_000),
     },
     mail: {
       // 'outbox:' asks for the outbox on purpose (production refuses to fall back to it silently).
@@ -170,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 0, 600_000),
     jobLockMs: int('JOB_LOCK_MS', 1000, 600_000),
     metricsToken,
+    metricsPort: get('METRICS_PORT') === undefined ? undefined : optionalPort('METRICS_PORT'),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 1, 10_000_000),
     crashAt: get('CRASH_AT'),
     dataDir,

@@ -23,8 +23,9 @@ import { replayRoutes } from './endpoints/replay.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
 import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js'
 import { registerIdempotency } from './http/idempotency.js'
-import { documentRoute, nameSchemas } from './http/openapi.js'
+import { documentRoute, nameSchemas, problemResponses } from './http/openapi.js'
 import { problemOf, toProblem } from './http/problem.js'
+import { registerReplicaWait } from './http/replica-wait.js'
 import { validatorCompiler } from './http/validation.js'
 import { registerAuth } from './keys/auth.js'
 import { keyRoutes } from './keys/key.routes.js'
@@ -140,8 +141,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
               security: [{ basic: [] }],
               responses: {
                 200: { description: 'An HTML page' },
-                401: { description: 'No or unknown key (WWW-Authenticate: Basic)' },
-                403: { description: 'Not an admin key' },
+                ...problemResponses(401, 403),
               },
             },
           },
@@ -213,6 +213,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerAuth(app, services.keys, config.rateLimitPerMinute)
   registerIdempotency(app, services.store)
   registerAudit(app, services.store)
+  registerReplicaWait(app, services.store, {
+    replicas: config.redis.waitReplicas,
+    timeoutMs: config.redis.waitTimeoutMs,
+  })
   await app.register(auditRoutes, { store: services.store })
   await app.register(keyRoutes, { keys: services.keys })
   await app.register(metricsRoutes, {

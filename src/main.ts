@@ -4,10 +4,11 @@ import { startWorkers, type Workers } from '../workers/index.js'
 import { buildApp } from './app.js'
 import { createMailer } from './email/mailer.js'
 import { reportAdminKey } from './keys/admin-key.js'
+import { buildWorkerHttp } from './metrics/worker-http.js'
 import { ensureRedis } from './platform/embedded-redis.js'
 import { createLogger } from './platform/logger.js'
 import { closeQueues, createQueues } from './platform/queues.js'
-import { connectForApi, workerConnectionOptions } from './platform/redis.js'
+import { closeWorkerConnection, connectForApi, workerConnectionOptions } from './platform/redis.js'
 import { checkRedisSettings } from './platform/redis-checks.js'
 import { createKeys } from './platform/redis-keys.js'
 import { createServices } from './services.js'
@@ -27,9 +28,11 @@ async function main() {
   }
   const log = createLogger(config.logLevel)
   const stopEmbeddedRedis =
-    config.redis.embedded === 'auto' ? await ensureRedis(config.redis.url, config.dataDir, log) : undefined
+    config.redis.embedded === 'auto' && config.redis.topology.kind === 'single'
+      ? await ensureRedis(config.redis.url, config.dataDir, log)
+      : undefined
 
-  const redis = connectForApi(config.redis.url)
+  const redis = connectForApi(config.redis)
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'))
   await redis.connect()
   await checkRedisSettings(redis, config, log)
@@ -46,7 +49,12 @@ async function main() {
     print: (text) => process.stdout.write(text),
   })
 
-  const app = config.role === 'worker' ? undefined : await buildApp(services)
+  const app =
+    config.role !== 'worker'
+      ? await buildApp(services)
+      : config.metricsPort !== undefined
+        ? await buildWorkerHttp(services)
+        : undefined
   const mailer =
     config.role === 'api'
       ? undefined
@@ -56,13 +64,19 @@ async function main() {
           from: config.mail.from,
           log,
         })
+  const workerConnection = mailer && workerConnectionOptions(config.redis)
   const workers: Workers | undefined =
-    mailer && startWorkers(services, { connection: workerConnectionOptions(config.redis.url), mailer })
-  if (app) await app.listen({ port: config.http.port, host: config.http.host })
+    mailer && workerConnection && startWorkers(services, { connection: workerConnection, mailer })
+  if (app)
+    await app.listen({
+      port: config.role === 'worker' ? (config.metricsPort as number) : config.http.port,
+      host: config.http.host,
+    })
   log.info(
     {
       role: config.role,
       env: config.env,
+      redis: config.redis.topology.kind,
       smtp: config.mail.smtpUrl ? 'smtp' : `outbox ${config.mail.outboxDir}`,
     },
     'courtbell started',
@@ -79,6 +93,7 @@ async function main() {
         'grace period over: unfinished jobs will be picked up by another worker',
       )
     await mailer?.close()
+    if (workerConnection) await closeWorkerConnection(workerConnection)
     await closeQueues(queues)
     await redis.quit().catch(() => undefined)
     stopEmbeddedRedis?.()

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js'
-import { createCalendarFeeds } from './calendar/feeds.js'
+import { createCalendarFeeds, everyPage } from './calendar/feeds.js'
 import { createCaseStore } from './cases/case.store.js'
 import { createCourtCalendars } from './court-calendar/calendar.service.js'
 import { createOverrideStore } from './court-calendar/override.store.js'
@@ -53,7 +53,7 @@ export async function createServices({
   const deliveries = createDeliveryStore({ store })
   const keys = createKeyStore({ store })
   const calendars = createCourtCalendars({ overrides: createOverrideStore({ store }) })
-  const rules = createRuleStore({ store, builtIns: loadBuiltInRules() })
+  const rules = createRuleStore({ store, builtIns: loadBuiltInRules(undefined, { calendars: false }) })
   // The kinds of dated item that have reminders; each brings its store, its schema and its followers rule.
   const deadlines = createDeadlineStore({ store })
   const kinds = createDatedKinds(store, [
@@ -105,11 +105,8 @@ export async function createServices({
       deadlines: openDeadlinesIn(deadlines),
     }),
     calendar: createCalendarFeeds({
-      cases,
-      hearings,
-      tokens,
-      publicBaseUrl: config.http.publicBaseUrl,
-      deadlinesOfCase: (caseId) => deadlines.ofCase(caseId),
+      ...{ cases, hearings, tokens, publicBaseUrl: config.http.publicBaseUrl },
+      deadlinesOfCase: (caseId) => everyPage((cursor) => deadlines.list({ caseId, limit: 200, cursor })),
     }),
     fireReminder: createReminderFiring({ store, kinds, followers, fanOut, log }),
     crashPoint,

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq'
-import { itemEventAttachment } from '../src/calendar/attachment.js'
+import { calendarAttachment } from '../src/calendar/attachment.js'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
@@ -80,7 +80,9 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         case: kase,
         readerZone: sub.timeZone ?? deadline.timeZone,
         recipientName: sub.name,
-        unsubscribeUrl,
+        language: sub.language ?? 'en',
+        subscribedBy: sub.subscribedBy ?? 'self',
+        ...links,
         remindBefore: reminder?.remindBefore,
         previous: previous as PreviousDue | undefined,
       })
@@ -142,7 +144,7 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       return 'failed'
     }
     // Reminders and notices carry the item as its feeds show it; a confirmation carries nothing.
-    const attachment = event && itemEventAttachment(event, host)
+    const attachment = event && calendarAttachment(event, host)
     const started = Date.now()
     let error: unknown
     try {

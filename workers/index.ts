@@ -49,6 +49,9 @@ export function startWorkers(
       lockDuration: config.jobLockMs,
       stalledInterval: Math.ceil(config.jobLockMs / 2),
       maxStalledCount: 5,
+      // After a lost connection (a Redis restart, a Sentinel failover) BullMQ waits this long before asking
+      // for jobs again; its default of 15 s made reminders due just after a failover 15 s late.
+      runRetryDelay: 1000,
       // For jobs that carry no retention of their own (reminder jobs: see RETENTION).
       ...RETENTION,
       settings: {

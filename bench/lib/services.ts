@@ -31,7 +31,7 @@ export async function benchServices(redisUrl: string, prefix: string): Promise<B
     EMBEDDED_REDIS: 'off',
   })
   const log = createLogger('silent')
-  const redis = connectForApi(config.redis.url)
+  const redis = connectForApi(config.redis)
   redis.on('error', () => undefined)
   await redis.connect()
   const queues = createQueues(redis, {

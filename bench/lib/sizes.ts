@@ -22,6 +22,8 @@ export type Sizes = {
   scale: { checkpoints: number[]; hearingsPerCase: number; probeDurationS: number }
   reschedule: { audiences: number[]; reps: number; warmup: number }
   calendar: { items: number; reps: number; warmup: number }
+  /** Open deadlines one override moves; hearings moved for the per-item baseline; sparse deadline reminders. */
+  deadlines: { override: number; hearingMoves: number; sparseSeconds: number; sparseEveryMs: number }
 }
 
 export function sizesFor(mode: 'quick' | 'full' | 'large'): Sizes {
@@ -57,5 +59,11 @@ export function sizesFor(mode: 'quick' | 'full' | 'large'): Sizes {
     },
     reschedule: { audiences: quick ? [1, 100, 1000] : [1, 100, 10_000], reps: quick ? 5 : 15, warmup: 2 },
     calendar: { items: 1000, reps: quick ? 5 : 20, warmup: 2 },
+    deadlines: {
+      override: quick ? 1000 : 10_000,
+      hearingMoves: quick ? 50 : 200,
+      sparseSeconds: quick ? 5 : 30,
+      sparseEveryMs: 50,
+    },
   }
 }

@@ -1,6 +1,6 @@
 import ical, { ICalEventStatus } from 'ical-generator'
 import { DateTime, Duration } from 'luxon'
-import { hearingItem } from '../../src/calendar/item.js'
+import { hearingCalendarItem } from '../../src/calendar/item.js'
 import { renderCalendar } from '../../src/calendar/render.js'
 import type { Hearing } from '../../src/hearings/hearing.schema.js'
 import type { Ctx } from '../lib/context.js'
@@ -57,14 +57,14 @@ export async function calendarSection(ctx: Ctx) {
       const cpu0 = process.cpuUsage()
       const coldMs = await time(() => {
         bytes = renderCalendar(
-          hearings.map((h) => hearingItem({ ...h, updatedAt: revised }, kase)),
+          hearings.map((h) => hearingCalendarItem({ ...h, updatedAt: revised }, kase)),
           { host, name: kase.title, refreshSeconds: 3600 },
         ).length
       })
       const cpu = process.cpuUsage(cpu0)
       const warmMs = await time(() =>
         renderCalendar(
-          hearings.map((h) => hearingItem({ ...h, updatedAt: revised }, kase)),
+          hearings.map((h) => hearingCalendarItem({ ...h, updatedAt: revised }, kase)),
           { host, name: kase.title, refreshSeconds: 3600 },
         ),
       )

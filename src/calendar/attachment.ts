@@ -1,5 +1,5 @@
 import type { EventRecord } from '../events/event.js'
-import { type CalendarItem, deadlineItem, hearingItem } from './item.js'
+import { type CalendarItem, deadlineCalendarItem, hearingCalendarItem } from './item.js'
 import { renderCalendar } from './render.js'
 
 /** An `event.ics` for an email: the item as its feeds show it (same UID and SEQUENCE), METHOD:PUBLISH. */
@@ -13,12 +13,13 @@ export function eventAttachment(item: CalendarItem, host: string): CalendarAttac
   }
 }
 
-/** The attachment of a reminder or notice about a hearing or a deadline: the item as the event recorded it. */
-export function itemEventAttachment(event: EventRecord, host: string): CalendarAttachment | undefined {
+/** The attachment of a reminder or notice: the hearing or deadline as the event recorded it. */
+export function calendarAttachment(event: EventRecord, host: string): CalendarAttachment | undefined {
   const { hearing, deadline, case: kase } = event.data
   if (!kase) return undefined
-  if (event.type.startsWith('deadline.') && deadline)
-    return eventAttachment(deadlineItem(deadline, kase), host)
-  if (event.type.startsWith('hearing.') && hearing) return eventAttachment(hearingItem(hearing, kase), host)
+  if (deadline && event.type.startsWith('deadline.'))
+    return eventAttachment(deadlineCalendarItem(deadline, kase), host)
+  if (hearing && event.type.startsWith('hearing.'))
+    return eventAttachment(hearingCalendarItem(hearing, kase), host)
   return undefined
 }

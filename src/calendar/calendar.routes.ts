@@ -4,7 +4,8 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
-import { IdParams, Problem } from '../http/schema.js'
+import { problemResponses } from '../http/openapi.js'
+import { IdParams } from '../http/schema.js'
 import { STAFF_OR_PARTNER } from '../keys/auth.js'
 import { notFound } from '../platform/errors.js'
 import type { SubscriptionStore } from '../subscriptions/subscription.store.js'
@@ -12,9 +13,9 @@ import type { CalendarFeeds } from './feeds.js'
 
 const CALENDAR_TYPE = 'text/calendar; charset=utf-8'
 
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: Problem } },
+/** A 404 in this route's words; the other problems are the standard ones (src/http/openapi.ts). */
+const notFoundAs = (description: string) => ({
+  404: { ...problemResponses(404)[404], description },
 })
 const responses = {
   200: {
@@ -22,12 +23,6 @@ const responses = {
     content: { 'text/calendar': { schema: { type: 'string' } } },
   },
   304: { description: 'Not modified: If-None-Match holds the current ETag', type: 'null' },
-}
-const keyed = {
-  ...responses,
-  401: problem('No API key, or an unknown or revoked one'),
-  403: problem('The key may not read cases'),
-  404: problem('No such case, or one this key may not see'),
 }
 
 /**
@@ -49,7 +44,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{
         description:
           'Every hearing and deadline of the case as iCalendar (staff; a partner for a public case). Cancelled items stay 30 days with STATUS:CANCELLED.',
         params: IdParams,
-        response: keyed,
+        response: { ...responses, ...notFoundAs('No such case, or one this key may not see') },
       },
     },
     async (req, reply) => {
@@ -70,8 +65,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{
         description:
           'The feed of /v1/cases/{id}/calendar.ics for a public case, for anyone to subscribe to. An internal or unknown case is 404.',
         params: Type.Object({ caseId: Type.String({ minLength: 1, maxLength: 100 }) }),
-        security: [],
-        response: { ...responses, 404: problem('No such public case') },
+        response: { ...responses, ...notFoundAs('No such public case') },
       },
     },
     async (req, reply) => {
@@ -93,8 +87,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{
         params: Type.Object({
           file: Type.String({ minLength: 5, maxLength: 1000, description: '<token>.ics' }),
         }),
-        security: [],
-        response: { ...responses, 404: problem('No such feed (or no longer)') },
+        response: { ...responses, ...notFoundAs('No such feed (or no longer)') },
       },
     },
     async (req, reply) => {

@@ -4,11 +4,25 @@ import type { Hearing } from '../hearings/hearing.schema.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
 import type { Subscription } from '../subscriptions/subscription.schema.js'
 import type { Tokens } from '../subscriptions/tokens.js'
-import { type CalendarItem, type DeadlineLike, deadlineItem, hearingItem } from './item.js'
+import { type CalendarItem, type DeadlineLike, deadlineCalendarItem, hearingCalendarItem } from './item.js'
 import { renderCalendar } from './render.js'
 
-/** Where feeds find a case's deadlines; until the deadlines feature plugs in its store, there are none. */
+/** Where feeds find a case's deadlines (none, unless given). */
 export type DeadlineSource = (caseId: string) => Promise<readonly DeadlineLike[]>
+
+/** Every item of a paged list, page after page. */
+export async function everyPage<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+): Promise<T[]> {
+  const all: T[] = []
+  let cursor: string | undefined
+  do {
+    const next = await page(cursor)
+    all.push(...next.items)
+    cursor = next.nextCursor ?? undefined
+  } while (cursor)
+  return all
+}
 
 export const FEED_REFRESH_SECONDS = 3600
 const CANCELLED_KEPT_MS = 30 * 86_400_000
@@ -33,16 +47,8 @@ export function createCalendarFeeds({
 }: Deps) {
   const host = new URL(publicBaseUrl).hostname
 
-  async function hearingsOf(caseId: string): Promise<Hearing[]> {
-    const all: Hearing[] = []
-    let cursor: string | undefined
-    do {
-      const page = await hearings.list({ caseId, limit: 200, cursor })
-      all.push(...page.items)
-      cursor = page.nextCursor ?? undefined
-    } while (cursor)
-    return all
-  }
+  const hearingsOf = (caseId: string): Promise<Hearing[]> =>
+    everyPage((cursor) => hearings.list({ caseId, limit: 200, cursor }))
 
   /** A cancelled item stays 30 days after its cancellation, so calendars that hold it learn to remove it. */
   function render(items: CalendarItem[], name: string): string {
@@ -54,7 +60,10 @@ export function createCalendarFeeds({
   async function ofCase(kase: Case): Promise<string> {
     const [list, deadlines] = await Promise.all([hearingsOf(kase.id), deadlinesOfCase(kase.id)])
     return render(
-      [...list.map((h) => hearingItem(h, kase)), ...deadlines.map((d) => deadlineItem(d, kase))],
+      [
+        ...list.map((h) => hearingCalendarItem(h, kase)),
+        ...deadlines.map((d) => deadlineCalendarItem(d, kase)),
+      ],
       kase.title,
     )
   }
@@ -73,7 +82,7 @@ export function createCalendarFeeds({
       if (!hearing || !kase) return undefined
       const deadlines = (await deadlinesOfCase(kase.id)).filter((d) => d.trigger?.hearingId === hearing.id)
       return render(
-        [hearingItem(hearing, kase), ...deadlines.map((d) => deadlineItem(d, kase))],
+        [hearingCalendarItem(hearing, kase), ...deadlines.map((d) => deadlineCalendarItem(d, kase))],
         hearing.title,
       )
     },

@@ -45,7 +45,7 @@ export type DeadlineLike = {
   updatedAt: string
 }
 
-export function hearingItem(hearing: Hearing, kase: Case): CalendarItem {
+export function hearingCalendarItem(hearing: Hearing, kase: Case): CalendarItem {
   const cancelled = hearing.status === 'cancelled'
   const lines = [
     ...caseLines(kase),
@@ -73,7 +73,7 @@ export function hearingItem(hearing: Hearing, kase: Case): CalendarItem {
 }
 
 /** A deadline is a day in the calendar (DTSTART;VALUE=DATE of dueOn); its hour is in the description. */
-export function deadlineItem(deadline: DeadlineLike, kase: Case): CalendarItem {
+export function deadlineCalendarItem(deadline: DeadlineLike, kase: Case): CalendarItem {
   const cancelled = deadline.status === 'cancelled'
   const lines = [
     ...caseLines(kase),

@@ -7,7 +7,8 @@ import { IANAZone } from 'luxon'
  * itself uses keeps calendars and reminders on the same rules.
  */
 
-const DAY_MS = 86_400_000
+// Zones change offset at most a few times a year and never twice within a week and back.
+const STEP_MS = 7 * 86_400_000
 const MINUTE_MS = 60_000
 
 type Transition = { at: number; from: number; to: number }
@@ -37,7 +38,7 @@ function build(zoneName: string, fromYear: number, toYear: number): string {
   let t = start
   let current = offset(t)
   while (t < end) {
-    const next = Math.min(t + DAY_MS, end)
+    const next = Math.min(t + STEP_MS, end)
     const after = offset(next)
     if (after !== current) transitions.push({ at: firstChange(offset, t, next), from: current, to: after })
     t = next

@@ -1,11 +1,23 @@
-import Holidays from 'date-holidays'
+import { createRequire } from 'node:module'
+import type HolidaysClass from 'date-holidays'
 import type { LocalDate } from './dates.js'
 
 /** ISO 3166-1 alpha-2 (`KZ`) or ISO 3166-2 (`US-NY`). */
 export const JURISDICTION_PATTERN = '^[A-Z]{2}(-[A-Z0-9]{1,3})?$'
 
-const catalogue = new Holidays()
-const countries = new Set(Object.keys(catalogue.getCountries('en')))
+/**
+ * The holiday data set (every country's rules) takes a second to load on a busy machine: loaded on first
+ * use, not when a process starts, so a worker that never counts a court day never pays for it.
+ */
+let loaded: { Holidays: typeof HolidaysClass; catalogue: HolidaysClass; countries: Set<string> } | undefined
+function data() {
+  if (!loaded) {
+    const Holidays = createRequire(import.meta.url)('date-holidays') as typeof HolidaysClass
+    const catalogue = new Holidays()
+    loaded = { Holidays, catalogue, countries: new Set(Object.keys(catalogue.getCountries('en'))) }
+  }
+  return loaded
+}
 
 export function splitJurisdiction(jurisdiction: string): {
   country: string
@@ -19,6 +31,7 @@ export function splitJurisdiction(jurisdiction: string): {
 export function isKnownJurisdiction(jurisdiction: string): boolean {
   if (!new RegExp(JURISDICTION_PATTERN).test(jurisdiction)) return false
   const { country, subdivision } = splitJurisdiction(jurisdiction)
+  const { countries, catalogue } = data()
   if (!countries.has(country)) return false
   return subdivision === undefined || subdivision in (catalogue.getStates(country, 'en') ?? {})
 }
@@ -34,6 +47,7 @@ export function publicHolidays(jurisdiction: string, year: number): ReadonlyMap<
   let days = byYear.get(key)
   if (days === undefined) {
     const { country, subdivision } = splitJurisdiction(jurisdiction)
+    const { Holidays } = data()
     const found = new Map<LocalDate, string>()
     const sources = subdivision === undefined ? [[country]] : [[country], [country, subdivision]]
     for (const [c, s] of sources) {

@@ -22,7 +22,10 @@ export class RuleFileError extends Error {}
  * The built-in rules, validated by the schema API-created rules pass (and the same semantic checks); each
  * must also carry an id and its source, and belong to its file's jurisdiction. A bad file stops start-up.
  */
-export function loadBuiltInRules(files = builtInRuleFiles): DeadlineRule[] {
+export function loadBuiltInRules(
+  files = builtInRuleFiles,
+  opts: { calendars?: boolean } = {},
+): DeadlineRule[] {
   const rules = new Map<string, DeadlineRule>()
   for (const { file, content } of files) {
     const bad = (what: string) => new RuleFileError(`${file}: ${what}`)
@@ -43,7 +46,7 @@ export function loadBuiltInRules(files = builtInRuleFiles): DeadlineRule[] {
       if (rules.has(input.id)) throw bad(`${at}: id ${input.id} is used twice`)
       const rule = ruleOf({ ...input, id: input.id }, true)
       try {
-        checkRule(rule)
+        checkRule(rule, opts)
       } catch (err) {
         throw bad(`${at}: ${err instanceof AppError ? err.message : String(err)}`)
       }

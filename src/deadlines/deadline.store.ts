@@ -156,18 +156,6 @@ export function createDeadlineStore({ store }: { store: Store }) {
       })
     },
 
-    /** Every deadline of a case, in due order (a calendar feed lists them all). */
-    async ofCase(caseId: string): Promise<Deadline[]> {
-      const all: Deadline[] = []
-      let cursor: string | undefined
-      do {
-        const page = await this.list({ caseId, limit: 200, cursor })
-        all.push(...page.items)
-        cursor = page.nextCursor ?? undefined
-      } while (cursor)
-      return all
-    },
-
     /** Ids of deadlines due at or after `from`, in due order, a batch at a time (for the reconciler). */
     async *idsDueFrom(
       from: string,

@@ -1,96 +1,99 @@
-import { DateTime } from 'luxon'
 import type { Case } from '../cases/case.schema.js'
 import type { Deadline } from '../deadlines/deadline.schema.js'
 import type { EventType, PreviousDue } from '../events/event.js'
-import { describeDuration } from '../platform/time.js'
-import type { RenderedEmail } from './render.js'
+import { formatDuration, formatInstant, formatLocalDate } from '../i18n/format.js'
+import { type Language, type Messages, messagesFor } from '../i18n/index.js'
+import { build, type RenderedEmail, type Row } from './layout.js'
 
-/**
- * The email about a deadline: what is due, when (the court's local time, and the reader's when it differs),
- * and which rule and trigger it came from. Deliberately plain: the emails are being rewritten per language,
- * and this is the one function that will take the deadline's part.
- */
-export function renderDeadlineEmail(ctx: {
+export type DeadlineEmailContext = {
   type: EventType
   deadline: Deadline
   case: Case
+  /** The subscriber's zone; equals the deadline's when they did not choose one. */
   readerZone: string
   recipientName: string | null
   unsubscribeUrl: string
+  preferencesUrl?: string | undefined
+  feedUrl?: string | null | undefined
+  language?: Language | undefined
+  subscribedBy?: 'staff' | 'self' | undefined
   remindBefore?: string | undefined
   previous?: PreviousDue | undefined
-}): RenderedEmail | undefined {
-  const { deadline: d } = ctx
-  const when = dueText(d.dueAtUtc, d.timeZone, ctx.readerZone)
+}
+
+/**
+ * The email about a deadline, in the subscriber's language: what is due, when (the court's local time, and
+ * the reader's when it differs), and which rule and trigger it came from, with the days not counted.
+ */
+export function renderDeadlineEmail(ctx: DeadlineEmailContext): RenderedEmail | undefined {
+  const l = ctx.language ?? 'en'
+  const t = messagesFor(l)
+  const d = ctx.deadline
+  const what = d.title
+  const due = formatInstant(d.dueAtUtc, d.timeZone, l, { weekday: true })
+  const inWhat = ctx.remindBefore ? formatDuration(ctx.remindBefore, l) : ''
   const heads: Partial<Record<EventType, [string, string]>> = {
     'deadline.reminder': [
-      `Reminder: ${d.title} due in ${ctx.remindBefore ? describeDuration(ctx.remindBefore) : 'a while'}`,
-      `This is your reminder: “${d.title}” is due ${when}.`,
+      t['deadline.reminder.subject']({ what, due, inWhat }),
+      t['deadline.reminder.lead']({ what, inWhat }),
     ],
     'deadline.created': [
-      `New deadline: ${d.title}`,
-      `A deadline was added to the case: “${d.title}”, due ${when}.`,
+      t['deadline.created.subject']({ what, due }),
+      t['deadline.created.lead']({ what, caseTitle: ctx.case.title }),
     ],
     'deadline.rescheduled': [
-      `Deadline moved: ${d.title}`,
-      `The deadline “${d.title}” moved: it is now due ${when}${ctx.previous ? ` (was ${dueText(ctx.previous.dueAtUtc, d.timeZone, ctx.readerZone)})` : ''}. Reminders follow the new time.`,
+      t['deadline.rescheduled.subject']({ what, due }),
+      t['deadline.rescheduled.lead']({ what }),
     ],
-    'deadline.met': [
-      `Deadline met: ${d.title}`,
-      `The deadline “${d.title}” was marked met. No more reminders will be sent for it.`,
-    ],
-    'deadline.cancelled': [
-      `Deadline cancelled: ${d.title}`,
-      `The deadline “${d.title}” was cancelled. No more reminders will be sent for it.`,
-    ],
+    'deadline.cancelled': [t['deadline.cancelled.subject']({ what }), t['deadline.cancelled.lead']({ what })],
+    'deadline.met': [t['deadline.met.subject']({ what }), t['deadline.met.lead']({ what })],
   }
   const head = heads[ctx.type]
   if (!head) return undefined
   const [subject, lead] = head
-  const lines = [
-    ctx.recipientName ? `Hello ${ctx.recipientName},` : 'Hello,',
-    '',
+  return build({
+    lang: l,
+    subject,
+    greeting: t['email.greeting']({ name: ctx.recipientName }),
     lead,
-    '',
-    `Case: ${ctx.case.title} (${ctx.case.court})`,
-    `Due: ${when}`,
-    ...explanation(d),
-    '',
-    `To stop these emails: ${ctx.unsubscribeUrl}`,
-  ]
-  const html = `<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif">${lines
-    .map((line) => (line === '' ? '' : `<p>${escapeHtml(line)}</p>`))
-    .join('')}</body></html>`
-  return { subject: subject.replace(/[\r\n]+/g, ' '), text: `${lines.join('\n')}\n`, html }
+    rows: [
+      { label: t['label.deadline'], value: what },
+      { label: t['label.dueOn'], value: due },
+      ...(ctx.readerZone !== d.timeZone
+        ? [{ label: t['label.dueYourTime'], value: formatInstant(d.dueAtUtc, ctx.readerZone, l) }]
+        : []),
+      ...(ctx.previous
+        ? [{ label: t['label.wasDue'], value: formatInstant(ctx.previous.dueAtUtc, d.timeZone, l) }]
+        : []),
+      { label: t['label.case'], value: ctx.case.title },
+      { label: t['label.court'], value: ctx.case.court },
+      ...explanation(d, t, l),
+    ],
+    footer: {
+      note: ctx.subscribedBy === 'staff' ? t['email.footer.staff'] : t['email.footer.self'],
+      links: [
+        { label: t['email.footer.unsubscribe'], url: ctx.unsubscribeUrl },
+        ...(ctx.preferencesUrl ? [{ label: t['email.footer.preferences'], url: ctx.preferencesUrl }] : []),
+        ...(ctx.feedUrl ? [{ label: t['email.footer.calendar'], url: ctx.feedUrl }] : []),
+      ],
+    },
+  })
 }
 
-function dueText(dueAtUtc: string, courtZone: string, readerZone: string): string {
-  const at = (zone: string) =>
-    DateTime.fromISO(dueAtUtc, { zone: 'utc' })
-      .setZone(zone)
-      .setLocale('en')
-      .toFormat('cccc, d LLLL yyyy, HH:mm')
-  const court = `${at(courtZone)} (${courtZone})`
-  return readerZone === courtZone ? court : `${court}; your time ${at(readerZone)} (${readerZone})`
-}
-
-function explanation(d: Deadline): string[] {
-  if (!d.computation || !d.trigger) return []
+/** Where a computed deadline came from, so a lawyer can check the count. */
+function explanation(d: Deadline, t: Messages, l: Language): Row[] {
+  if (!d.computation || !d.trigger || !d.ruleId) return []
   const c = d.computation
   return [
-    `Rule: ${d.ruleId} — ${c.period} ${c.counting} ${c.direction} ${c.from}${d.trigger.hearingId ? ` (the hearing ${d.trigger.hearingId})` : ''}`,
-    `Last day counted: ${c.lastDayCounted}${c.rolledTo ? `, rolled to ${c.rolledTo}` : ''}`,
+    { label: t['label.rule'], value: `${d.ruleId} (${c.period}, ${c.counting}, ${c.direction})` },
+    { label: t['label.trigger'], value: formatLocalDate(c.from, l) },
     ...(c.skipped.length > 0
-      ? [`Not counted: ${c.skipped.map((s) => `${s.date} (${s.reason})`).join(', ')}`]
+      ? [
+          {
+            label: t['label.notCounted'],
+            value: c.skipped.map((s) => `${formatLocalDate(s.date, l)} (${s.reason})`).join('; '),
+          },
+        ]
       : []),
   ]
 }
-
-const entities: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => entities[c] as string)

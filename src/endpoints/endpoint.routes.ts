@@ -5,6 +5,7 @@ import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
 import type { FanOut } from '../deliveries/fanout.js'
 import { type EventRecord, WEBHOOK_EVENT_TYPES } from '../events/event.js'
+import { named } from '../http/openapi.js'
 import { IdParams, Page, PageQuery, Problem } from '../http/schema.js'
 import { type Principal, STAFF_OR_PARTNER } from '../keys/auth.js'
 import { badRequest, conflict, notFound } from '../platform/errors.js'
@@ -36,6 +37,7 @@ type Options = {
 }
 
 const TestAccepted = Type.Object({ eventId: Type.String(), deliveryId: Type.String() })
+named(TestAccepted, 'WebhookTestAccepted', 'The test event and its delivery, to follow in /v1/deliveries')
 
 /** A partner sees only the endpoints its own key made; to it, anyone else's do not exist. */
 export async function mustOwnEndpoint(

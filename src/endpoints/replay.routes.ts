@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { DeliveryStore } from '../deliveries/delivery.store.js'
 import { queueDelivery } from '../deliveries/fanout.js'
+import { named } from '../http/openapi.js'
 import { IdParams, Problem } from '../http/schema.js'
 import { STAFF_OR_PARTNER } from '../keys/auth.js'
 import { badRequest, conflict } from '../platform/errors.js'
@@ -25,6 +26,7 @@ const ReplayRequest = Type.Object(
 const ReplayAccepted = Type.Object({
   count: Type.Integer({ description: 'How many failed deliveries went back to pending' }),
 })
+named(ReplayAccepted, 'ReplayAccepted', 'How many failed deliveries go back to pending')
 
 /** POST /v1/webhook-endpoints/:id/replay: failed deliveries go out again as themselves (same webhook-id). */
 export const replayRoutes: FastifyPluginAsyncTypebox<{

@@ -101,7 +101,7 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
         tags: ['hearings'],
         summary: 'Change a hearing',
         description:
-          'Changes the fields given. A new time or zone increments `version`, moves every pending reminder and emits hearing.rescheduled with the previous time. A cancelled or decided hearing answers 409 to a time change. Staff only.',
+          'Changes the fields given (`duration`, PT5M..PT12H, is how long the hearing lasts in calendars). A new time or zone increments `version`, moves every pending reminder and emits hearing.rescheduled with the previous time. A cancelled or decided hearing answers 409 to a time change. Staff only.',
         params: IdParams,
         body: HearingPatch,
         response: { 200: Hearing, ...problemResponses(409) },
@@ -122,7 +122,7 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
         tags: ['hearings'],
         summary: 'Cancel a hearing',
         description:
-          'Marks the hearing cancelled (the body, with an optional reason, may be left out) and emits hearing.cancelled; no reminder for it fires afterwards. Staff only.',
+          'Marks the hearing cancelled (the body, with an optional reason, may be left out), increments `version` and emits hearing.cancelled; no reminder for it fires afterwards. Staff only.',
         params: IdParams,
         body: HearingCancel,
         response: { 200: Hearing },
@@ -147,7 +147,7 @@ export const hearingRoutes: FastifyPluginAsyncTypebox<{
         tags: ['hearings'],
         summary: 'Record the outcome',
         description:
-          'Marks the hearing decided with a summary and the moment of the ruling (`decidedAt`, default now) and emits hearing.decided. Staff only.',
+          'Marks the hearing decided with a summary and the moment of the ruling (`decidedAt`, default now), increments `version` and emits hearing.decided. Staff only.',
         params: IdParams,
         body: HearingOutcome,
         response: { 200: Hearing },

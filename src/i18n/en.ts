@@ -149,11 +149,13 @@ export const en = {
   'label.deadline': 'Deadline',
   'label.dueOn': 'Due on',
   'label.wasDue': 'Was due on',
+  'label.dueYourTime': 'Ends (your time)',
   'label.rule': 'Rule',
   'label.trigger': 'Counted from',
+  'label.notCounted': 'Days not counted',
 
   'deadline.reminder.subject': (p: Deadline & { inWhat: string }) =>
-    `Deadline: ${p.what} — due ${p.due} (in ${p.inWhat})`,
+    `Reminder: ${p.what} due in ${p.inWhat} — ${p.due}`,
   'deadline.reminder.lead': (p: { what: string; inWhat: string }) =>
     `This is your reminder: the time limit “${p.what}” ends in ${p.inWhat}.`,
   'deadline.created.subject': (p: Deadline) => `New deadline: ${p.what} — due ${p.due}`,

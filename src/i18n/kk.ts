@@ -149,10 +149,13 @@ export const kk: Messages = {
   'label.deadline': 'Мерзім',
   'label.dueOn': 'Аяқталу күні',
   'label.wasDue': 'Бұрынғы аяқталу күні',
+  'label.dueYourTime': 'Аяқталу уақыты (Сіздің уақытыңыз)',
   'label.rule': 'Ереже',
   'label.trigger': 'Есептеу басталған күн',
+  'label.notCounted': 'Есепке алынбаған күндер',
 
-  'deadline.reminder.subject': (p) => `Мерзім: ${p.what} — аяқталу күні: ${p.due} (${p.inWhat} қалды)`,
+  'deadline.reminder.subject': (p) =>
+    `Еске салу: ${p.what} — мерзімнің аяқталуына ${p.inWhat} қалды, ${p.due}`,
   'deadline.reminder.lead': (p) => `Еске саламыз: «${p.what}» мерзімінің аяқталуына ${p.inWhat} қалды.`,
   'deadline.created.subject': (p) => `Жаңа мерзім: ${p.what} — аяқталу күні: ${p.due}`,
   'deadline.created.lead': (p) => `«${p.caseTitle}» ісі бойынша мерзім белгіленді: ${p.what}.`,

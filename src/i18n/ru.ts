@@ -144,10 +144,12 @@ export const ru: Messages = {
   'label.deadline': 'Срок',
   'label.dueOn': 'Срок истекает',
   'label.wasDue': 'Прежний срок',
+  'label.dueYourTime': 'Истекает (Ваше время)',
   'label.rule': 'Правило',
   'label.trigger': 'Исчисляется от',
+  'label.notCounted': 'Не засчитанные дни',
 
-  'deadline.reminder.subject': (p) => `Срок: ${p.what} — истекает ${p.due} (через ${p.inWhat})`,
+  'deadline.reminder.subject': (p) => `Напоминание: ${p.what} — срок истекает через ${p.inWhat}, ${p.due}`,
   'deadline.reminder.lead': (p) => `Напоминаем: срок «${p.what}» истекает через ${p.inWhat}.`,
   'deadline.created.subject': (p) => `Новый срок: ${p.what} — истекает ${p.due}`,
   'deadline.created.lead': (p) => `По делу «${p.caseTitle}» установлен срок: ${p.what}.`,

@@ -2,9 +2,11 @@ import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
 import type { FastifyPluginAsync } from 'fastify'
+import { toProblem } from '../http/problem.js'
 import type { KeyStore } from '../keys/key.store.js'
+import { AppError } from '../platform/errors.js'
 import { QUEUE_NAMES, type Queues } from '../platform/queues.js'
-import { basicPasswordOf, mustBeOperator } from './operator-access.js'
+import { basicPasswordOf, bearerOf, mustBeOperator } from './operator-access.js'
 
 export const QUEUE_BOARD_PATH = '/admin/queues'
 
@@ -37,11 +39,23 @@ export const queueBoard: FastifyPluginAsync<{
     serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
     options: { uiConfig: { boardTitle: 'courtbell queues' } },
   })
-  app.addHook('onRequest', async (req) =>
-    mustBeOperator(keys, basicPasswordOf(req.headers.authorization), {
-      challenge: 'Basic realm="courtbell queues", charset="UTF-8"',
-    }),
-  )
+  // Answered here rather than thrown: Bull Board's own error handler would turn a 401 into a 500.
+  app.addHook('onRequest', async (req, reply) => {
+    try {
+      const { authorization } = req.headers
+      // Basic for browsers; a Bearer admin key works too, as everywhere else in the API.
+      await mustBeOperator(keys, basicPasswordOf(authorization) ?? bearerOf(authorization), {
+        challenge: 'Basic realm="courtbell queues", charset="UTF-8"',
+      })
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err
+      return reply
+        .code(err.status)
+        .headers(err.headers ?? {})
+        .type('application/problem+json')
+        .send(toProblem(err))
+    }
+  })
   app.addHook('onSend', async (_req, reply) => {
     reply.header('content-security-policy', BOARD_CSP)
   })

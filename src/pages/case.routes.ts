@@ -62,6 +62,7 @@ export const casePageRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access: 'public' },
       schema: {
         tags: ['pages'],
+        security: [],
         summary: 'A public case, with its subscribe form',
         description:
           'An HTML page: the case, its upcoming hearings and open deadlines with local times, past outcomes, the calendar link and a form to subscribe by email. In ?lang= (en, ru, kk), else the Accept-Language. Answers If-None-Match with 304; cacheable by a CDN for a minute.',
@@ -101,6 +102,7 @@ export const casePageRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access: 'public' },
       schema: {
         tags: ['pages'],
+        security: [],
         summary: 'Subscribe to a public case from its page',
         description:
           'The case page’s form (application/x-www-form-urlencoded: email, name, remindBefore repeated, language). Asks for a confirmation by email exactly like a self-service API subscription to the case (double opt-in, the same rate limits) and answers a “check your inbox” page; a mistake answers the form again with the error next to the field.',

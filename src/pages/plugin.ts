@@ -11,7 +11,7 @@ import type { Tokens } from '../subscriptions/tokens.js'
 import { casePageRoutes } from './case.routes.js'
 import { linkRoutes } from './links.routes.js'
 import { preferencesRoutes } from './preferences.routes.js'
-import { invalidLinkPage, pageCsp, pageLanguage, sendMessage } from './support.js'
+import { invalidLinkPage, notFoundPage, pageCsp, pageLanguage, sendMessage } from './support.js'
 
 export type PageOptions = {
   cases: CaseStore
@@ -45,6 +45,8 @@ export const pageRoutes: FastifyPluginAsyncTypebox<PageOptions> = async (app, op
     if (err.validation) {
       // A link whose token is missing, cut short or padded is an invalid link, whatever the schema said.
       if (err.validationContext === 'querystring') return invalidLinkPage(reply, lang, req.url)
+      // An id no case could have (too long, say) names no page.
+      if (err.validationContext === 'params') return notFoundPage(reply, lang, req.url)
     }
     const t = messagesFor(lang)
     if (err instanceof AppError && err.status === 429) {

@@ -63,6 +63,11 @@ export const SubscriptionView = Type.Object({
   ...Subscription.properties,
   feedUrl: Type.String({ description: 'Its private iCalendar feed (…/calendar/<token>.ics); no key needed' }),
 })
+named(
+  SubscriptionView,
+  'Subscription',
+  'An email address following a hearing or a whole case, with the link to its private calendar feed',
+)
 
 export const SubscriptionListQuery = Type.Object(
   {

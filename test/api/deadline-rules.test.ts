@@ -116,6 +116,15 @@ describe('built-in deadline rules', () => {
     expect(taken.statusCode).toBe(409)
   })
 
+  it('every built-in rule is of a jurisdiction the court calendars know', () => {
+    // Start-up skips this check (it would load the holiday data of every country); the files are checked here.
+    expect(loadBuiltInRules(undefined, { calendars: true }).length).toBeGreaterThanOrEqual(6)
+    const unknown = { jurisdiction: 'XX', about: 'x', rules: [{ ...tenCourtDays, jurisdiction: 'XX' }] }
+    expect(() => loadBuiltInRules([{ file: 'xx.json', content: unknown }])).toThrow(
+      /XX has no court calendar/,
+    )
+  })
+
   it('rule files are validated like API rules: a bad file stops start-up with the file named', () => {
     const good = { jurisdiction: 'KZ', about: 'x', rules: [tenCourtDays] }
     expect(loadBuiltInRules([{ file: 'ok.json', content: good }])).toHaveLength(1)

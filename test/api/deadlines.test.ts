@@ -207,6 +207,49 @@ describe('deadlines', () => {
     expect(cancelled.json()).toMatchObject({ status: 'cancelled', cancelReason: null, version: 2 })
   })
 
+  it('changing a rule recomputes the open deadlines computed from it, and only those', async () => {
+    const kase = await bilashCase()
+    const rule = (
+      await post('/v1/deadline-rules', { jurisdiction: 'KZ', title: 'Objections', period: 'P5D' })
+    ).json()
+    const open = (
+      await post(`/v1/cases/${kase.id}/deadlines`, { ruleId: rule.id, trigger: { date: '2027-02-01' } })
+    ).json()
+    const done = (
+      await post(`/v1/cases/${kase.id}/deadlines`, { ruleId: rule.id, trigger: { date: '2027-02-01' } })
+    ).json()
+    expect(open.dueOn).toBe('2027-02-08') // 6 February is a Saturday: rolled to Monday
+    await post(`/v1/deadlines/${done.id}/met`, {})
+    const patched = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/deadline-rules/${rule.id}`,
+      headers: await h.auth('staff'),
+      payload: { period: 'P3D' },
+    })
+    expect(patched.statusCode).toBe(200)
+    expect((await get(`/v1/deadlines/${open.id}`)).json()).toMatchObject({ dueOn: '2027-02-04', version: 2 })
+    expect((await get(`/v1/deadlines/${done.id}`)).json()).toMatchObject({
+      dueOn: '2027-02-08',
+      status: 'met',
+    })
+  })
+
+  it("an override of a country's calendar moves the deadlines of cases in its subdivisions", async () => {
+    const kase = await bilashCase({ jurisdiction: 'US-NY', timeZone: 'America/New_York' })
+    const d = (
+      await post(`/v1/cases/${kase.id}/deadlines`, { ruleId: 'us.frcp-59e', trigger: { date: '2030-03-01' } })
+    ).json()
+    expect(d.dueOn).toBe('2030-03-29')
+    const put = await h.app.inject({
+      method: 'PUT',
+      url: '/v1/court-calendars/US/days/2030-03-29',
+      headers: await h.auth('staff'),
+      payload: { open: false, reason: 'Federal offices closed by executive order' },
+    })
+    expect(put.statusCode).toBe(200)
+    expect((await get(`/v1/deadlines/${d.id}`)).json()).toMatchObject({ dueOn: '2030-04-01', version: 2 })
+  })
+
   it('409 for dueOn on a computed deadline', async () => {
     const kase = await bilashCase()
     const d = (

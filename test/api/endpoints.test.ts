@@ -10,6 +10,11 @@ const ALL_EVENT_TYPES = [
   'hearing.cancelled',
   'hearing.decided',
   'hearing.reminder',
+  'deadline.created',
+  'deadline.rescheduled',
+  'deadline.cancelled',
+  'deadline.met',
+  'deadline.reminder',
   'webhook.test',
 ]
 // Loopback only: nothing is ever delivered (no workers run here), these URLs are only stored.

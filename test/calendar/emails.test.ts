@@ -119,6 +119,28 @@ describe('emails to a subscriber', () => {
     expect(await feedEvent(sub.feedUrl)).toEqual(cancelledEvent)
   })
 
+  it('attach a deadline as a day to its notice, and link the feed', async () => {
+    const kase = await post('/v1/cases', bilash.case)
+    const sub = await post(`/v1/cases/${kase.id}/subscriptions`, { email: 'deadlines@lawfirm.test' })
+    const deadline = await post(`/v1/cases/${kase.id}/deadlines`, {
+      title: 'File the appeal',
+      dueOn: '2026-12-29',
+    })
+    const mail = await mailTo('deadlines@lawfirm.test', /deadline/i)
+    const { type, text } = attachmentOf(mail)
+    expect(type.params).toMatchObject({ method: 'PUBLISH' })
+    const [event] = readCalendar(text)
+    expect(event).toMatchObject({
+      uid: `${deadline.id}@courtbell.test`,
+      sequence: deadline.version,
+      start: '2026-12-29',
+      allDay: true,
+      summary: 'Deadline: File the appeal',
+    })
+    expect(await feedEvent(sub.feedUrl)).toEqual(event)
+    expect(mail.mail.text).toContain(sub.feedUrl)
+  })
+
   it('attach nothing to a confirmation request', async () => {
     const kase = await post('/v1/cases', bilash.case)
     const hearing: Hearing = await post(`/v1/cases/${kase.id}/hearings`, bilash.hearing)

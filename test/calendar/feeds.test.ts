@@ -345,3 +345,35 @@ describe('deadlines in feeds', () => {
     expect(plain.map((e) => e.uid).sort()).toEqual([hearing.id, other.id].map(uid).sort())
   })
 })
+
+describe('deadlines in the served feeds', () => {
+  it('lists a given deadline as a day, and a cancelled one as STATUS:CANCELLED with SEQUENCE up', async () => {
+    const kase = await newCase()
+    const hearing = await newHearing(kase.id)
+    const created = await call('POST', `/v1/cases/${kase.id}/deadlines`, {
+      headers: staff,
+      payload: { title: 'File the appeal', dueOn: '2026-12-29', notes: 'Art. 403 CPC; bring copies' },
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const deadline = created.json() as { id: string; version: number }
+    const events = expectCalendar(await call('GET', `/c/${kase.id}/calendar.ics`))
+    expect(events.map((e) => e.uid).sort()).toEqual([uid(hearing.id), uid(deadline.id)].sort())
+    expect(events.find((e) => e.uid === uid(deadline.id))).toMatchObject({
+      start: '2026-12-29',
+      allDay: true,
+      summary: 'Deadline: File the appeal',
+      sequence: deadline.version,
+      status: 'CONFIRMED',
+    })
+    const cancelled = await call('POST', `/v1/deadlines/${deadline.id}/cancel`, {
+      headers: staff,
+      payload: {},
+    })
+    expect(cancelled.statusCode, cancelled.body).toBe(200)
+    const after = expectCalendar(await call('GET', `/c/${kase.id}/calendar.ics`)).find(
+      (e) => e.uid === uid(deadline.id),
+    )
+    expect(after).toMatchObject({ status: 'CANCELLED', sequence: cancelled.json().version })
+    expect(cancelled.json().version).toBeGreaterThan(deadline.version)
+  })
+})

@@ -1,8 +1,9 @@
 import tz from '@touch4it/ical-timezones'
 import ICAL from 'ical.js'
+import { IANAZone } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { eventAttachment } from '../../src/calendar/attachment.js'
-import { type DeadlineLike, deadlineItem, hearingItem } from '../../src/calendar/item.js'
+import { type DeadlineLike, deadlineCalendarItem, hearingCalendarItem } from '../../src/calendar/item.js'
 import { foldLines, renderCalendar } from '../../src/calendar/render.js'
 import { vtimezone } from '../../src/calendar/vtimezone.js'
 import type { Case } from '../../src/cases/case.schema.js'
@@ -66,7 +67,7 @@ const feed = (items: Parameters<typeof renderCalendar>[0]) =>
 
 describe('a hearing in a calendar', () => {
   it('has a stable UID, SEQUENCE = version, and DTSTART at the stored instant in its own zone', () => {
-    const [event] = readCalendar(feed([hearingItem(hearing, kase)]))
+    const [event] = readCalendar(feed([hearingCalendarItem(hearing, kase)]))
     expect(event).toMatchObject({
       uid: 'hrg_cal@courtbell.test',
       sequence: 3,
@@ -82,11 +83,11 @@ describe('a hearing in a calendar', () => {
   })
 
   it('writes the local wall time with TZID, and lasts its duration (one hour by default)', () => {
-    const text = feed([hearingItem(hearing, kase)])
+    const text = feed([hearingCalendarItem(hearing, kase)])
     expect(text).toContain('DTSTART;TZID=Asia/Almaty:20261214T100000\r\n')
     expect(readCalendar(text)[0]?.durationMs).toBe(90 * 60_000)
     const { duration: _, ...older } = hearing
-    expect(readCalendar(feed([hearingItem(older as Hearing, kase)]))[0]?.durationMs).toBe(3_600_000)
+    expect(readCalendar(feed([hearingCalendarItem(older as Hearing, kase)]))[0]?.durationMs).toBe(3_600_000)
   })
 
   it('lasts its duration across a change of clocks (New York, 1 November 2026)', () => {
@@ -97,7 +98,7 @@ describe('a hearing in a calendar', () => {
       startsAtUtc: '2026-11-01T04:30:00.000Z',
       duration: 'PT3H',
     }
-    const [event] = readCalendar(feed([hearingItem(night, kase)]))
+    const [event] = readCalendar(feed([hearingCalendarItem(night, kase)]))
     expect(event).toMatchObject({ start: Date.parse('2026-11-01T04:30:00Z'), durationMs: 3 * 3_600_000 })
   })
 
@@ -108,7 +109,7 @@ describe('a hearing in a calendar', () => {
       allDay: true,
       startsAtUtc: '2026-12-14T04:00:00.000Z',
     }
-    const text = feed([hearingItem(allDay, kase)])
+    const text = feed([hearingCalendarItem(allDay, kase)])
     expect(text).toContain('DTSTART;VALUE=DATE:20261214\r\n')
     expect(text).not.toContain('VTIMEZONE')
     expect(readCalendar(text)[0]).toMatchObject({ start: '2026-12-14', allDay: true })
@@ -123,7 +124,9 @@ describe('a hearing in a calendar', () => {
       status: 'decided' as const,
       outcome: { summary: 'Petition refused', decidedAt: '2026-12-14T06:00:00.000Z' },
     }
-    const events = readCalendar(feed([hearingItem(cancelled, kase), hearingItem(decided, kase)]))
+    const events = readCalendar(
+      feed([hearingCalendarItem(cancelled, kase), hearingCalendarItem(decided, kase)]),
+    )
     expect(events.find((e) => e.uid.startsWith('hrg_cal'))).toMatchObject({
       status: 'CANCELLED',
       sequence: 4,
@@ -138,7 +141,7 @@ describe('a hearing in a calendar', () => {
 
 describe('a deadline in a calendar', () => {
   it('is a date (VALUE=DATE of dueOn) whose summary starts "Deadline: ", with its version as SEQUENCE', () => {
-    const text = feed([deadlineItem(deadline, kase)])
+    const text = feed([deadlineCalendarItem(deadline, kase)])
     expect(text).toContain('DTSTART;VALUE=DATE:20261229\r\n')
     const [event] = readCalendar(text)
     expect(event).toMatchObject({
@@ -153,8 +156,10 @@ describe('a deadline in a calendar', () => {
   })
 
   it('is STATUS:CANCELLED once cancelled, and stays confirmed when met', () => {
-    const cancelled = readCalendar(feed([deadlineItem({ ...deadline, status: 'cancelled' }, kase)]))[0]
-    const met = readCalendar(feed([deadlineItem({ ...deadline, status: 'met' }, kase)]))[0]
+    const cancelled = readCalendar(
+      feed([deadlineCalendarItem({ ...deadline, status: 'cancelled' }, kase)]),
+    )[0]
+    const met = readCalendar(feed([deadlineCalendarItem({ ...deadline, status: 'met' }, kase)]))[0]
     expect(cancelled?.status).toBe('CANCELLED')
     expect(met?.status).toBe('CONFIRMED')
     expect(met?.description).toContain('Status: met')
@@ -165,7 +170,9 @@ describe('iCalendar text (RFC 5545)', () => {
   it('escapes , ; \\ and newlines in TEXT, and both parsers read the text back as it was', () => {
     const title = 'Appeal; part 1, \\ second\nline'
     const notes = 'Bring: passport, power of attorney;\r\nand the \\ originals'
-    const text = feed([hearingItem({ ...hearing, title, notes, location: 'Hall 3; wing B, room \\2' }, kase)])
+    const text = feed([
+      hearingCalendarItem({ ...hearing, title, notes, location: 'Hall 3; wing B, room \\2' }, kase),
+    ])
     expect(text).toContain('SUMMARY:Appeal\\; part 1\\, \\\\ second\\nline\r\n')
     const [event] = readCalendar(text)
     expect(event?.summary).toBe(title)
@@ -176,7 +183,7 @@ describe('iCalendar text (RFC 5545)', () => {
   it('folds a 200-character Cyrillic title into lines of at most 75 octets, never inside a character', () => {
     const title = 'Рассмотрение ходатайства службы пробации об объявлении в розыск '.repeat(4).slice(0, 200)
     expect(title).toHaveLength(200)
-    const text = feed([hearingItem({ ...hearing, title }, kase)])
+    const text = feed([hearingCalendarItem({ ...hearing, title }, kase)])
     const lines = text.split('\r\n')
     for (const line of lines) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75)
     // Every line is valid UTF-8 on its own: no character was cut in two.
@@ -197,24 +204,24 @@ describe('iCalendar text (RFC 5545)', () => {
 
   it('ends every line with CRLF and nothing with a bare LF or CR', () => {
     const text = feed([
-      hearingItem({ ...hearing, notes: 'a\nb\rc\r\nd' }, kase),
-      deadlineItem(deadline, kase),
+      hearingCalendarItem({ ...hearing, notes: 'a\nb\rc\r\nd' }, kase),
+      deadlineCalendarItem(deadline, kase),
     ])
     expect(text.endsWith('END:VCALENDAR\r\n')).toBe(true)
     expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/)
   })
 
   it('drops control characters a TEXT value may not hold', () => {
-    const text = feed([hearingItem({ ...hearing, title: 'Bell\u0007 and\u0000 null' }, kase)])
+    const text = feed([hearingCalendarItem({ ...hearing, title: 'Bell\u0007 and\u0000 null' }, kase)])
     expect(readCalendar(text)[0]?.summary).toBe('Bell  and  null')
   })
 
   it('says how often a feed should be refreshed; an attachment is METHOD:PUBLISH', () => {
-    const text = feed([hearingItem(hearing, kase)])
+    const text = feed([hearingCalendarItem(hearing, kase)])
     expect(text).toContain('\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n')
     expect(text).toContain('\r\nX-PUBLISHED-TTL:PT1H\r\n')
     expect(text).not.toContain('METHOD:')
-    const attachment = eventAttachment(hearingItem(hearing, kase), host)
+    const attachment = eventAttachment(hearingCalendarItem(hearing, kase), host)
     expect(attachment).toMatchObject({
       filename: 'event.ics',
       contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
@@ -224,7 +231,7 @@ describe('iCalendar text (RFC 5545)', () => {
   })
 
   it('is the same text for the same items (an unchanged feed keeps its ETag)', () => {
-    const items = [hearingItem(hearing, kase), deadlineItem(deadline, kase)]
+    const items = [hearingCalendarItem(hearing, kase), deadlineCalendarItem(deadline, kase)]
     expect(feed(items)).toBe(feed(items))
   })
 })
@@ -264,18 +271,49 @@ describe('VTIMEZONE', () => {
     expect(offsetHours(sydney, '2026-07-15T00:00:00Z')).toBe(10)
   })
 
+  it("agrees with the runtime's tz database at every sampled instant, in zones with odd rules", () => {
+    const zones = [
+      'America/New_York',
+      'Europe/Berlin',
+      'Australia/Sydney',
+      'Australia/Lord_Howe', // half an hour of summer time
+      'Africa/Casablanca', // an hour off during Ramadan
+      'America/Santiago',
+      'Asia/Tehran', // summer time until 2022
+      'Asia/Kolkata',
+      'Asia/Almaty',
+    ]
+    const from = Date.UTC(2020, 0, 2)
+    const to = Date.UTC(2028, 0, 1)
+    for (const zone of zones) {
+      const vtz = vtimezone(zone, 2020, 2027)
+      const ical = new ICAL.Timezone(
+        readWithIcalJs(
+          `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n${vtz}END:VCALENDAR\r\n`,
+        ).calendar.getFirstSubcomponent('vtimezone') as ICAL.Component,
+      )
+      for (let i = 0; i < 300; i++) {
+        // Spread over the years, at minutes that land near changes (which happen on the hour or half hour).
+        const at = from + Math.floor(((to - from) / 300) * i) - (i % 7) * 30 * 60_000
+        const time = ICAL.Time.fromJSDate(new Date(at), true).convertToZone(ical)
+        const expected = IANAZone.create(zone).offset(at) * 60
+        expect(ical.utcOffset(time), `${zone} at ${new Date(at).toISOString()}`).toBe(expected)
+      }
+    }
+  })
+
   it('is in a feed once per zone, covering the years of its items', () => {
     const berlin = (id: string, startsAtUtc: string) =>
-      hearingItem({ ...hearing, id, timeZone: 'Europe/Berlin', startsAtUtc }, kase)
+      hearingCalendarItem({ ...hearing, id, timeZone: 'Europe/Berlin', startsAtUtc }, kase)
     const winter = '2024-03-01T09:00:00.000Z'
     const summer = '2026-07-01T08:00:00.000Z'
     const nextSummer = '2027-08-01T08:00:00.000Z'
     const text = feed([
-      hearingItem(hearing, kase),
+      hearingCalendarItem(hearing, kase),
       berlin('hrg_b1', winter),
       berlin('hrg_b2', summer),
       berlin('hrg_b3', nextSummer),
-      hearingItem({ ...hearing, id: 'hrg_2' }, kase),
+      hearingCalendarItem({ ...hearing, id: 'hrg_2' }, kase),
     ])
     expect(text.match(/BEGIN:VTIMEZONE/g)).toHaveLength(2)
     expect(text).toContain('DTSTART;TZID=Europe/Berlin:20260701T100000\r\n')

@@ -181,10 +181,6 @@ describe('webhook retries', () => {
 describe('email delivery', () => {
   it('retries an SMTP 4xx and fails at once on a 5xx', async () => {
     const { hearing } = await registerBilash(h)
-    let refusals = 2
-    smtp.setReply((to) =>
-      to === 'greylisted@example.org' && refusals-- > 0 ? 450 : to === 'nobody@example.org' ? 550 : undefined,
-    )
     for (const email of ['greylisted@example.org', 'nobody@example.org'])
       await h.app.inject({
         method: 'POST',
@@ -192,6 +188,13 @@ describe('email delivery', () => {
         headers: await staff(),
         payload: { email },
       })
+    // Subscribed by staff, each first gets a welcome; the server turns difficult after that.
+    for (const email of ['greylisted@example.org', 'nobody@example.org'])
+      await eventually(() => smtp.to(email)[0], 10_000, `the welcome to ${email}`)
+    let refusals = 2
+    smtp.setReply((to) =>
+      to === 'greylisted@example.org' && refusals-- > 0 ? 450 : to === 'nobody@example.org' ? 550 : undefined,
+    )
     await h.app.inject({
       method: 'POST',
       url: `/v1/hearings/${hearing.id}/cancel`,
@@ -207,7 +210,9 @@ describe('email delivery', () => {
             url: `/v1/deliveries?hearingId=${hearing.id}&channel=email`,
             headers: await staff(),
           })
-        ).json().items
+        )
+          .json()
+          .items.filter((d: Delivery) => d.eventType === 'hearing.cancelled')
         return items.length === 2 && items.every((d) => d.status === 'succeeded' || d.status === 'failed')
           ? items
           : undefined
@@ -221,7 +226,7 @@ describe('email delivery', () => {
     expect(greylisted?.attempts).toHaveLength(3)
     expect(nobody).toMatchObject({ status: 'failed' })
     expect(nobody?.attempts).toHaveLength(1)
-    expect(smtp.to('greylisted@example.org')).toHaveLength(1)
+    expect(smtp.to('greylisted@example.org')).toHaveLength(2)
     smtp.setReply(() => undefined)
   })
 })
@@ -242,9 +247,11 @@ describe('self-service subscription', () => {
       confirmation.mail.text ?? '',
     )?.[1]
     expect(link).toBeDefined()
+    // Opening the link shows the Confirm button; pressing it (a POST) confirms.
     const page = await h.app.inject({ method: 'GET', url: link as string })
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toMatch(/text\/html/)
+    expect((await h.app.inject({ method: 'POST', url: link as string })).statusCode).toBe(200)
     const active = (
       await h.app.inject({
         method: 'GET',

@@ -8,6 +8,7 @@ import { createReconciler } from '../../src/reminders/reconciler.js'
 import {
   bilash,
   caseWithReminderEndpoint,
+  deleteKeys,
   eventually,
   type Harness,
   startHarness,
@@ -154,13 +155,7 @@ describe('fault: queue keys lost', () => {
     }
 
     // The loss: every key under BullMQ's prefix.
-    let lostKeys = 0
-    let cursor = '0'
-    do {
-      const [next, keys] = await h.redis.scan(cursor, 'MATCH', `${prefix}:q:*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) lostKeys += await h.redis.unlink(...keys)
-    } while (cursor !== '0')
+    const lostKeys = await deleteKeys(h.redis, `${prefix}:q`)
     const afterLoss = (await h.services.queues.reminders.getDelayed(0, -1)).length
 
     // A reconciler pass, while the soon hearing has not yet begun (so it is still planned).

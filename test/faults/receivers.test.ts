@@ -258,20 +258,6 @@ describe('fault: SMTP server', () => {
         payload: bilash.hearing,
       })
     ).json()
-    const refused: Record<string, number> = {}
-    let greylist = 1
-    smtp.setReply((to) => {
-      const code =
-        to === 'greylisted@example.org' && greylist-- > 0
-          ? 451
-          : to === 'always-busy@example.org'
-            ? 452
-            : to === 'nobody@example.org'
-              ? 550
-              : undefined
-      if (code) refused[to] = (refused[to] ?? 0) + 1
-      return code
-    })
     const emails = [
       'greylisted@example.org',
       'always-busy@example.org',
@@ -287,6 +273,22 @@ describe('fault: SMTP server', () => {
       })
       expect(sub.statusCode).toBe(201)
     }
+    // Subscribed by staff, each first gets a welcome; the server turns difficult after that.
+    for (const email of emails) await eventually(() => smtp.to(email)[0], 10_000, `the welcome to ${email}`)
+    const refused: Record<string, number> = {}
+    let greylist = 1
+    smtp.setReply((to) => {
+      const code =
+        to === 'greylisted@example.org' && greylist-- > 0
+          ? 451
+          : to === 'always-busy@example.org'
+            ? 452
+            : to === 'nobody@example.org'
+              ? 550
+              : undefined
+      if (code) refused[to] = (refused[to] ?? 0) + 1
+      return code
+    })
     const cancel = await h.app.inject({
       method: 'POST',
       url: `/v1/hearings/${hearing.id}/cancel`,
@@ -302,7 +304,9 @@ describe('fault: SMTP server', () => {
             url: `/v1/deliveries?hearingId=${hearing.id}&channel=email`,
             headers: await staff(),
           })
-        ).json().items
+        )
+          .json()
+          .items.filter((d: Delivery) => d.eventType === 'hearing.cancelled')
         return items.length === emails.length &&
           items.every((d) => d.status === 'succeeded' || d.status === 'failed')
           ? items
@@ -321,17 +325,17 @@ describe('fault: SMTP server', () => {
     )
     expect(by('greylisted@example.org').status).toBe('succeeded')
     expect(by('greylisted@example.org').attempts).toHaveLength(2)
-    expect(smtp.to('greylisted@example.org')).toHaveLength(1)
+    expect(smtp.to('greylisted@example.org')).toHaveLength(2)
     expect(by('always-busy@example.org').status).toBe('failed')
     expect(by('always-busy@example.org').attempts).toHaveLength(3)
     expect(refused['always-busy@example.org']).toBe(3)
     expect(by('nobody@example.org').status).toBe('failed')
     expect(by('nobody@example.org').attempts).toHaveLength(1)
     expect(refused['nobody@example.org']).toBe(1)
-    expect(smtp.to('nobody@example.org')).toHaveLength(0)
+    expect(smtp.to('nobody@example.org')).toHaveLength(1)
     expect(by('fine@example.org').status).toBe('succeeded')
     expect(by('fine@example.org').attempts).toHaveLength(1)
-    expect(smtp.to('fine@example.org')).toHaveLength(1)
+    expect(smtp.to('fine@example.org')).toHaveLength(2)
     smtp.setReply(() => undefined)
   }, 30_000)
 })

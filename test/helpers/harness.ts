@@ -3,18 +3,31 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { Cluster } from 'ioredis'
 import { pino } from 'pino'
 import { type Config, loadConfig } from '../../config/index.js'
 import { buildApp } from '../../src/app.js'
 import { createMailer, type Mailer } from '../../src/email/mailer.js'
 import { createLogger } from '../../src/platform/logger.js'
 import { closeQueues, createQueues } from '../../src/platform/queues.js'
-import { connectForApi, type Redis, workerConnectionOptions } from '../../src/platform/redis.js'
+import {
+  closeWorkerConnection,
+  connectForApi,
+  type Redis,
+  workerConnectionOptions,
+} from '../../src/platform/redis.js'
 import { createKeys } from '../../src/platform/redis-keys.js'
 import { createServices, type Services } from '../../src/services.js'
 import { startWorkers, type Workers } from '../../workers/index.js'
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+/** Set by the cluster project (test/cluster/): every harness and process then runs on that Redis Cluster. */
+export const REDIS_CLUSTER_NODES = process.env.REDIS_CLUSTER_NODES
+/** A test's own key prefix; hash-tagged on Cluster so that all of its keys share one slot. */
+export const testPrefix = (name: string) => {
+  const prefix = `cbtest-${name}-${randomBytes(4).toString('hex')}`
+  return REDIS_CLUSTER_NODES ? `{${prefix}}` : prefix
+}
 export const ADMIN_KEY = 'test-admin-key-0123456789'
 
 export type Harness = {
@@ -40,15 +53,16 @@ export async function startHarness(opts: {
   /** Collect the service's own log lines (with its redaction) here instead of writing them to stdout. */
   captureLogs?: string[]
 }): Promise<Harness> {
-  const prefix = `cbtest-${opts.name}-${randomBytes(4).toString('hex')}`
+  const prefix = testPrefix(opts.name)
   const config = loadConfig({
     NODE_ENV: 'test',
     REDIS_URL,
+    ...(REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES } : {}),
     REDIS_PREFIX: prefix,
     ADMIN_API_KEY: ADMIN_KEY,
     WEBHOOK_ALLOW_PRIVATE: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATA_DIR: mkdtempSync(join(tmpdir(), `${prefix}-`)),
+    DATA_DIR: mkdtempSync(join(tmpdir(), `${prefix.replace(/[{}]/g, '')}-`)),
     PUBLIC_BASE_URL: 'http://courtbell.test',
     ...opts.env,
   })
@@ -60,7 +74,7 @@ export async function startHarness(opts: {
       write: (line: string) => captured.push(line),
     }
   }
-  const redis = connectForApi(config.redis.url)
+  const redis = connectForApi(config.redis)
   redis.on('error', () => undefined)
   await redis.connect()
   const queues = createQueues(redis, {
@@ -80,8 +94,9 @@ export async function startHarness(opts: {
         log,
       })
     : undefined
+  const workerConnection = mailer && workerConnectionOptions(config.redis)
   const workers =
-    mailer && startWorkers(services, { connection: workerConnectionOptions(config.redis.url), mailer })
+    mailer && workerConnection && startWorkers(services, { connection: workerConnection, mailer })
 
   const keyCache = new Map<string, string>()
   return {
@@ -104,6 +119,7 @@ export async function startHarness(opts: {
       await workers?.close(5000)
       await app.close()
       await mailer?.close()
+      if (workerConnection) await closeWorkerConnection(workerConnection)
       await closeQueues(queues)
       await deleteKeys(redis, prefix)
       await redis.quit()
@@ -111,13 +127,22 @@ export async function startHarness(opts: {
   }
 }
 
-export async function deleteKeys(redis: Redis, prefix: string) {
+/** Deletes every key under `${prefix}:`; answers how many there were. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
+  // On Cluster, SCAN walks one node: walk every primary (a hash-tagged prefix lives on one of them).
+  if (redis instanceof Cluster) {
+    let deleted = 0
+    for (const node of redis.nodes('master')) deleted += await deleteKeys(node, prefix)
+    return deleted
+  }
+  let deleted = 0
   let cursor = '0'
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
     cursor = next
-    if (keys.length > 0) await redis.unlink(...keys)
+    if (keys.length > 0) deleted += await redis.unlink(...keys)
   } while (cursor !== '0')
+  return deleted
 }
 
 /** The Bilash case of ../shared/fixtures, as the tests use it. */

@@ -70,6 +70,7 @@ describe('the public case page', () => {
 
   it('answers a friendly 404 page for an unknown or internal case, and for any unknown page', async () => {
     expectPage(await get('/c/case_nothing'), 404)
+    expectPage(await get(`/c/case_${'x'.repeat(300)}`), 404)
     const internal = (
       await h.app.inject({
         method: 'POST',

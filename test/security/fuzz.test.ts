@@ -764,7 +764,13 @@ function checkAnswer(req: Req, res: LightMyRequestResponse): string | undefined 
     return `stack trace: ${describeReq(req, res)}`
   if (res.statusCode >= 400 && req.method !== 'HEAD') {
     const type = String(res.headers['content-type'] ?? '')
-    const page = /^\/(subscriptions\/confirm|unsubscribe)\b/.test(req.url) && /^text\/html/.test(type)
+    // Pages for people answer with HTML pages, mistakes included (API.md "Pages for people"); so does any
+    // unknown address a browser asks for.
+    const asked = String(req.headers.accept ?? '')
+    const page =
+      (/^\/(subscriptions\/confirm|unsubscribe|preferences|c\/)/.test(req.url) ||
+        (asked.includes('text/html') && !req.url.startsWith('/v1/'))) &&
+      /^text\/html/.test(type)
     if (!page && !/^application\/problem\+json/.test(type)) return `not a problem: ${describeReq(req, res)}`
   }
   return undefined

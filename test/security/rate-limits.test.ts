@@ -86,7 +86,7 @@ describe('held in Redis: two replicas on the same prefix share the limit', () =>
     await b?.close()
     if (a) {
       const { connectForApi } = await import('../../src/platform/redis.js')
-      const redis = connectForApi(a.config.redis.url)
+      const redis = connectForApi(a.config.redis)
       redis.on('error', () => undefined)
       await redis.connect()
       await deleteKeys(redis, prefix)

@@ -13,7 +13,7 @@ type Who = 'none' | 'revoked' | Scope
 const WHO: readonly Who[] = ['none', 'revoked', 'admin', 'staff', 'partner']
 type Headers = Record<string, string>
 type Ctx = { who: Who; headers: Headers }
-type Req = { url: string; payload?: unknown }
+type Req = { url: string; payload?: unknown; headers?: Record<string, string> }
 type Route = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** As API.md writes it. */
@@ -52,7 +52,7 @@ async function inject(method: Route['method'], req: Req, headers: Headers): Prom
   return h.app.inject({
     method,
     url: req.url,
-    headers,
+    headers: { ...headers, ...req.headers },
     // Every request from its own address, so the self-service per-IP limit never interferes with the table.
     remoteAddress: `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${++seq & 255}`,
     ...(req.payload !== undefined ? { payload: req.payload as object } : {}),
@@ -307,6 +307,52 @@ const ROUTES: readonly Route[] = [
       url: new URL(h.services.calendar.feedUrl(await freshSubscription('active'))).pathname,
     }),
   },
+  {
+    method: 'POST',
+    path: '/subscriptions/confirm',
+    access: 'public',
+    ok: 200,
+    build: async () => ({
+      url: `/subscriptions/confirm?token=${h.services.tokens.issue(await freshSubscription('pending'), 'confirm')}`,
+    }),
+  },
+  // Pages for people (API.md 1.1): public, in the browser's language
+  {
+    method: 'GET',
+    path: '/c/:caseId',
+    access: 'public',
+    ok: 200,
+    build: () => ({ url: `/c/${publicCaseId}` }),
+  },
+  {
+    method: 'POST',
+    path: '/c/:caseId/subscribe',
+    access: 'public',
+    ok: 200,
+    build: () => ({
+      url: `/c/${publicCaseId}/subscribe`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `email=${unique('page')}%40lawfirm.test&remindBefore=P1D`,
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/preferences',
+    access: 'public',
+    ok: 200,
+    build: () => ({ url: `/preferences?token=${h.services.tokens.issuePreferences('prefs@lawfirm.test')}` }),
+  },
+  {
+    method: 'POST',
+    path: '/preferences',
+    access: 'public',
+    ok: 200,
+    build: () => ({
+      url: `/preferences?token=${h.services.tokens.issuePreferences('prefs@lawfirm.test')}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    }),
+  },
   // Webhook endpoints (staff or partner; a partner only its own)
   {
     method: 'POST',
@@ -359,6 +405,16 @@ const ROUTES: readonly Route[] = [
     access: ['staff', 'partner'],
     ok: 202,
     build: async (ctx) => ({ url: `/v1/webhook-endpoints/${await freshEndpoint(ctx)}/test` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/:id/replay',
+    access: ['staff', 'partner'],
+    ok: 202,
+    build: async (ctx) => ({
+      url: `/v1/webhook-endpoints/${await freshEndpoint(ctx)}/replay`,
+      payload: { since: new Date(Date.now() - 3600_000).toISOString() },
+    }),
   },
   // Deliveries (a partner: those to its own endpoints)
   {
@@ -501,6 +557,9 @@ const ROUTES: readonly Route[] = [
     build: () => ({ url: '/openapi.json' }),
   },
   { method: 'GET', path: '/docs', access: 'public', ok: 200, build: () => ({ url: '/docs' }) },
+  // API.md 1.1 operations: admin keys only (/metrics also takes METRICS_TOKEN, /admin/queues Basic auth).
+  { method: 'GET', path: '/metrics', access: [], ok: 200, build: () => ({ url: '/metrics' }) },
+  { method: 'GET', path: '/admin/queues', access: [], ok: 200, build: () => ({ url: '/admin/queues' }) },
   // Audit trail (issue 4, item 7: admins only)
   {
     method: 'GET',
