@@ -65,16 +65,14 @@ afterAll(async () => {
 
 describe('digests with two worker processes', () => {
   it('sends each address exactly one digest for the period', async () => {
-    await eventually(
-      () => (smtp.received.length >= ADDRESSES ? true : undefined),
-      30_000,
-      `${ADDRESSES} digests`,
-    )
+    // Staff-subscribed readers also get a welcome email: only digests count here.
+    const digests = () =>
+      smtp.received.filter((r) => /^Your courtbell daily digest/.test(r.mail.subject ?? ''))
+    await eventually(() => (digests().length >= ADDRESSES ? true : undefined), 30_000, `${ADDRESSES} digests`)
     // Both processes keep planning every second: give them several more passes to double anything.
     await sleep(5000)
     const perAddress = new Map<string, number>()
-    for (const r of smtp.received) {
-      expect(r.mail.subject).toMatch(/^Your courtbell daily digest/)
+    for (const r of digests()) {
       const to = JSON.stringify(r.mail.to)
       const address = Array.from({ length: ADDRESSES }, (_, i) => addressOf(i)).find((a) => to.includes(a))
       expect(address).toBeDefined()
@@ -88,15 +86,15 @@ describe('digests with two worker processes', () => {
       (url) => h.app.inject({ url, headers }),
       '/v1/deliveries?channel=email',
     )
-    const digests = deliveries.filter((d) => d.eventType === 'digest')
-    expect(digests).toHaveLength(ADDRESSES)
+    const recorded = deliveries.filter((d) => d.eventType === 'digest')
+    expect(recorded).toHaveLength(ADDRESSES)
     const period = latestDigest('daily', ZONE, digestHour, Date.now()).period
-    expect(new Set(digests.map((d) => d.id))).toEqual(
+    expect(new Set(recorded.map((d) => d.id))).toEqual(
       new Set(
         Array.from({ length: ADDRESSES }, (_, i) => digestIds(addressOf(i), 'daily', period).deliveryId),
       ),
     )
-    expect(digests.every((d) => d.status === 'succeeded')).toBe(true)
+    expect(recorded.every((d) => d.status === 'succeeded')).toBe(true)
     // Both processes planned digests meanwhile: once-only held with two planners and two consumers.
     for (const p of processes) expect(logged(p, 'digest pass').length).toBeGreaterThan(0)
   })
