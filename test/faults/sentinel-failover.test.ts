@@ -31,7 +31,7 @@ type Figures = {
   downtimeMs: number
   readyAgainMs: number
   writesLost: number
-  /** Reminders of acknowledged hearings that never arrived, though their moment was after the answer. */
+  /** Reminders of surviving acknowledged hearings that never arrived, though due after the answer. */
   remindersLost: number
   /** Reminders still missing 10 s after the last was due, delivered later by the reconciler's recovery. */
   recoveredByReconciler: number
@@ -185,18 +185,28 @@ async function failoverRun(run: string, waitReplicas: number): Promise<Figures> 
   const acknowledged = writes.filter((w) => w.status === 201)
   const lastDue = Math.max(...acknowledged.map((w) => w.startedAt)) + LEAD_MS
   await sleep(Math.max(0, lastDue - Date.now()) + 10_000)
+  const gone = new Set<string>()
+  for (const w of acknowledged)
+    if ((await call(api, 'GET', `/v1/hearings/${w.id}`)).status === 404) gone.add(w.id as string)
+  const writesLost = gone.size
+  if (writesLost > 0) {
+    const asked = acknowledged.filter((w) => gone.has(w.id as string)).map((w) => w.startedAt - killedAt)
+    console.log(
+      `acknowledged writes lost (${run}): ${writesLost}, asked from ${Math.min(...asked)} to ${Math.max(...asked)} ms after the kill (failover seen at ${failedOverAt - killedAt} ms)`,
+    )
+  }
   // A delivery recorded on the old primary whose job was not yet replicated waits for the reconciler, which
   // queues such deliveries again once they are overdue by JOB_LOCK_MS + 60 s: wait for those too.
   const remindedIds = () => new Set(receiver.ofType('hearing.reminder').map((r) => r.json.data.hearing.id))
   const missing = () =>
-    acknowledged.filter((w) => (w.dueAt as number) > w.endedAt && !remindedIds().has(w.id as string))
+    acknowledged.filter(
+      (w) =>
+        (w.dueAt as number) > w.endedAt && !remindedIds().has(w.id as string) && !gone.has(w.id as string),
+    )
   const missingAfterWait = missing().length
   const recoveryDeadline = Date.now() + 90_000
   while (missing().length > 0 && Date.now() < recoveryDeadline) await sleep(500)
 
-  let writesLost = 0
-  for (const w of acknowledged)
-    if ((await call(api, 'GET', `/v1/hearings/${w.id}`)).status === 404) writesLost++
   const hooks = new Map<string, { ids: Set<string>; total: number; dueAt: number; lateMs: number }>()
   for (const hook of receiver.ofType('hearing.reminder')) {
     const id = hook.json.data.hearing.id as string
@@ -207,7 +217,9 @@ async function failoverRun(run: string, waitReplicas: number): Promise<Figures> 
     hooks.set(id, entry)
   }
   const reminded = acknowledged.map((w) => hooks.get(w.id as string))
-  const lost = acknowledged.filter((w) => (w.dueAt as number) > w.endedAt && !hooks.has(w.id as string))
+  const lost = acknowledged.filter(
+    (w) => (w.dueAt as number) > w.endedAt && !hooks.has(w.id as string) && !gone.has(w.id as string),
+  )
   for (const w of lost) {
     const deliveries = await call(api, 'GET', `/v1/deliveries?hearingId=${w.id}`)
     console.log(
@@ -255,7 +267,7 @@ describe('fault: Redis Sentinel failover under load', () => {
     results.push(f)
     expect(f.acknowledged).toBeGreaterThan(0)
     // Without WAIT an acknowledged write can be lost (asynchronous replication); what survived is reminded.
-    expect(f.remindersLost).toBe(f.writesLost)
+    expect(f.remindersLost).toBe(0)
   }, 300_000)
 
   it('with REDIS_WAIT_REPLICAS=1: no acknowledged hearing and no reminder is lost', async () => {
