@@ -25,6 +25,7 @@ import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js
 import { registerIdempotency } from './http/idempotency.js'
 import { documentRoute, nameSchemas, problemResponses } from './http/openapi.js'
 import { problemOf, toProblem } from './http/problem.js'
+import { readiness } from './http/readiness.js'
 import { registerReplicaWait } from './http/replica-wait.js'
 import { validatorCompiler } from './http/validation.js'
 import { registerAuth } from './keys/auth.js'
@@ -196,17 +197,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         description: 'Answers 200 only when Redis answers, 503 otherwise (for a load balancer).',
       },
     },
-    async (_req, reply) => {
-      try {
-        await services.store.redis.ping()
-        return { status: 'ready' }
-      } catch {
-        return reply
-          .code(503)
-          .type('application/problem+json')
-          .send(problemOf('unavailable', 503, 'Service unavailable', 'Redis does not answer'))
-      }
-    },
+    readiness(services.store.redis),
   )
 
   registerHttpMetrics(app)

@@ -1,31 +1,9 @@
 import { splitJurisdiction } from '../court-calendar/holidays.js'
 import type { EventRecord } from '../events/event.js'
 import { notFound } from '../platform/errors.js'
-import { indexMember, memberId, type Store, timeKey } from '../platform/store.js'
+import { indexMember, memberId, type Store, saveIfUnchangedArgs, timeKey } from '../platform/store.js'
 import { computationSpan } from './compute.js'
 import type { Deadline, DeadlineStatus } from './deadline.schema.js'
-
-// KEYS: record, due index, case due index, event record, outbox.
-// ARGV: expected record ('' = must not exist), next record, old member, new member, event, event score, event id.
-const SAVE_IF_UNCHANGED = `
-local current = redis.call('GET', KEYS[1])
-if ARGV[1] == '' then
-  if current then return 0 end
-elseif current ~= ARGV[1] then
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[2])
-if ARGV[3] ~= '' and ARGV[3] ~= ARGV[4] then
-  redis.call('ZREM', KEYS[2], ARGV[3])
-  redis.call('ZREM', KEYS[3], ARGV[3])
-end
-redis.call('ZADD', KEYS[2], 0, ARGV[4])
-redis.call('ZADD', KEYS[3], 0, ARGV[4])
-if ARGV[5] ~= '' then
-  redis.call('SET', KEYS[4], ARGV[5])
-  redis.call('ZADD', KEYS[5], ARGV[6], ARGV[7])
-end
-return 1`
 
 const byDue = (d: Pick<Deadline, 'id' | 'dueAtUtc'>) => indexMember(timeKey(d.dueAtUtc), d.id)
 
@@ -74,24 +52,15 @@ export function createDeadlineStore({ store }: { store: Store }) {
       for (const j of calendarsOf(next.computation.jurisdiction)) tx.zadd(byCalendar(j), 0, member)
   }
 
-  function saveArgs(next: Deadline, previous: Deadline | undefined, event?: EventRecord) {
-    return [
-      SAVE_IF_UNCHANGED,
-      5,
-      keys.record(next.id),
-      keys.index('deadlines'),
-      keys.index(`case-deadlines:${next.caseId}`),
-      event ? keys.record(event.id) : keys.record(next.id),
-      keys.eventOutbox,
-      previous ? JSON.stringify(previous) : '',
-      JSON.stringify(next),
-      previous ? byDue(previous) : '',
-      byDue(next),
-      event ? JSON.stringify(event) : '',
-      event ? Date.parse(event.timestamp) : 0,
-      event?.id ?? '',
-    ] as const
-  }
+  const saveArgs = (next: Deadline, previous: Deadline | undefined, event?: EventRecord) =>
+    saveIfUnchangedArgs(keys, {
+      id: next.id,
+      next,
+      previous,
+      indexes: ['deadlines', `case-deadlines:${next.caseId}`],
+      member: { next: byDue(next), previous: previous && byDue(previous) },
+      event,
+    })
 
   return {
     get: (id: string) => (id.startsWith('dln_') ? store.get<Deadline>(id) : Promise.resolve(undefined)),

@@ -1,29 +1,7 @@
 import type { EventRecord } from '../events/event.js'
 import { notFound } from '../platform/errors.js'
-import { indexMember, memberId, type Store, timeKey } from '../platform/store.js'
+import { indexMember, memberId, type Store, saveIfUnchangedArgs, timeKey } from '../platform/store.js'
 import type { Hearing, HearingStatus } from './hearing.schema.js'
-
-// KEYS: record, start index, case start index, event record, outbox.
-// ARGV: expected record ('' = must not exist), next record, old member, new member, event, event score, event id.
-const SAVE_IF_UNCHANGED = `
-local current = redis.call('GET', KEYS[1])
-if ARGV[1] == '' then
-  if current then return 0 end
-elseif current ~= ARGV[1] then
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[2])
-if ARGV[3] ~= '' and ARGV[3] ~= ARGV[4] then
-  redis.call('ZREM', KEYS[2], ARGV[3])
-  redis.call('ZREM', KEYS[3], ARGV[3])
-end
-redis.call('ZADD', KEYS[2], 0, ARGV[4])
-redis.call('ZADD', KEYS[3], 0, ARGV[4])
-if ARGV[5] ~= '' then
-  redis.call('SET', KEYS[4], ARGV[5])
-  redis.call('ZADD', KEYS[5], ARGV[6], ARGV[7])
-end
-return 1`
 
 const byStart = (h: Pick<Hearing, 'id' | 'startsAtUtc'>) => indexMember(timeKey(h.startsAtUtc), h.id)
 
@@ -45,20 +23,14 @@ export function createHearingStore({ store }: { store: Store }) {
      */
     async save(next: Hearing, previous: Hearing | undefined, event?: EventRecord): Promise<boolean> {
       const saved = await redis.eval(
-        SAVE_IF_UNCHANGED,
-        5,
-        keys.record(next.id),
-        keys.index('hearings'),
-        keys.index(`case-hearings:${next.caseId}`),
-        event ? keys.record(event.id) : keys.record(next.id),
-        keys.eventOutbox,
-        previous ? JSON.stringify(previous) : '',
-        JSON.stringify(next),
-        previous ? byStart(previous) : '',
-        byStart(next),
-        event ? JSON.stringify(event) : '',
-        event ? Date.parse(event.timestamp) : 0,
-        event?.id ?? '',
+        ...saveIfUnchangedArgs(keys, {
+          id: next.id,
+          next,
+          previous,
+          indexes: ['hearings', `case-hearings:${next.caseId}`],
+          member: { next: byStart(next), previous: previous && byStart(previous) },
+          event,
+        }),
       )
       return saved === 1
     },

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
-import { problemOf, toProblem } from '../http/problem.js'
+import { toProblem } from '../http/problem.js'
+import { readiness } from '../http/readiness.js'
 import { AppError } from '../platform/errors.js'
 import type { Services } from '../services.js'
 import { metricsRoutes } from './metrics.routes.js'
@@ -19,17 +20,7 @@ export async function buildWorkerHttp(services: Services): Promise<FastifyInstan
     return reply.code(problem.status).type('application/problem+json').send(problem)
   })
   app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/readyz', async (_req, reply) => {
-    try {
-      await services.store.redis.ping()
-      return { status: 'ready' }
-    } catch {
-      return reply
-        .code(503)
-        .type('application/problem+json')
-        .send(problemOf('unavailable', 503, 'Service unavailable', 'Redis does not answer'))
-    }
-  })
+  app.get('/readyz', readiness(services.store.redis))
   await app.register(metricsRoutes, {
     keys: services.keys,
     queues: services.queues,

@@ -65,6 +65,62 @@ export function createStore({ redis, keys }: { redis: Redis; keys: Keys }) {
 }
 export type Store = ReturnType<typeof createStore>
 
+// KEYS: record, index, case index, event record, outbox.
+// ARGV: expected record ('' = must not exist), next record, old member, new member, event, event score, event id.
+const SAVE_IF_UNCHANGED = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '' then
+  if current then return 0 end
+elseif current ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[3] ~= '' and ARGV[3] ~= ARGV[4] then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZREM', KEYS[3], ARGV[3])
+end
+redis.call('ZADD', KEYS[2], 0, ARGV[4])
+redis.call('ZADD', KEYS[3], 0, ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('SET', KEYS[4], ARGV[5])
+  redis.call('ZADD', KEYS[5], ARGV[6], ARGV[7])
+end
+return 1`
+
+/**
+ * The EVAL arguments that write a dated record (a hearing, a deadline) with its time-ordered indexes (all, and
+ * its case's) and the event it causes, in one atomic step and only if the stored record is still `previous`
+ * (compare-and-set; none: only if it does not exist). The script answers 1 when it wrote.
+ */
+export function saveIfUnchangedArgs(
+  keys: Keys,
+  w: {
+    id: string
+    next: unknown
+    previous: unknown
+    indexes: readonly [all: string, ofCase: string]
+    member: { next: string; previous: string | undefined }
+    event?: { id: string; timestamp: string } | undefined
+  },
+) {
+  return [
+    SAVE_IF_UNCHANGED,
+    5,
+    keys.record(w.id),
+    keys.index(w.indexes[0]),
+    keys.index(w.indexes[1]),
+    w.event ? keys.record(w.event.id) : keys.record(w.id),
+    keys.eventOutbox,
+    w.previous === undefined ? '' : JSON.stringify(w.previous),
+    JSON.stringify(w.next),
+    w.member.previous ?? '',
+    w.member.next,
+    w.event ? JSON.stringify(w.event) : '',
+    w.event ? Date.parse(w.event.timestamp) : 0,
+    w.event?.id ?? '',
+  ] as const
+}
+
 export const indexMember = (sortKey: string, id: string) => `${sortKey}|${id}`
 export const memberId = (member: string) => member.slice(member.lastIndexOf('|') + 1)
 /** Instants as fixed-width digits so that lexical order is time order. */
