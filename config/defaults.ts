@@ -24,6 +24,7 @@ export const defaults = {
   REDIS_SENTINEL_NAME: 'mymaster',
   REDIS_WAIT_REPLICAS: '0',
   REDIS_WAIT_TIMEOUT_MS: '1000',
+  DIGEST_HOUR: '07:00',
 } as const
 export type SettingName =
   | keyof typeof defaults

@@ -33,6 +33,8 @@ export type Config = Readonly<{
     defaultRemindBefore: readonly string[]
     reconcileIntervalMs: number
   }>
+  /** Digests go out at this local wall time (HH:mm) in each subscriber's zone. */
+  digests: Readonly<{ hour: string }>
   shutdownGraceMs: number
   /**
    * How long a worker's claim on a job lasts (renewed every half of it); the stalled check runs every half
@@ -118,6 +120,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError('DEFAULT_REMIND_BEFORE', `"${d}" is not an ISO 8601 duration like P1D or PT2H`)
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(must('COURT_DAY_START')))
     throw new ConfigError('COURT_DAY_START', 'expected HH:mm, e.g. 09:00')
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(must('DIGEST_HOUR')))
+    throw new ConfigError('DIGEST_HOUR', 'expected HH:mm, e.g. 07:00')
   const adminApiKey = get('ADMIN_API_KEY')
   if (adminApiKey !== undefined && adminApiKey.length < 16)
     throw new ConfigError('ADMIN_API_KEY', 'must be at least 16 characters')
@@ -177,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultRemindBefore: remindBefore,
       reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 1000, 86_400_000),
     },
+    digests: { hour: must('DIGEST_HOUR') },
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 0, 600_000),
     jobLockMs: int('JOB_LOCK_MS', 1000, 600_000),
     metricsToken,

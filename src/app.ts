@@ -17,12 +17,13 @@ import { courtCalendarRoutes } from './court-calendar/calendar.routes.js'
 import { deadlineRoutes } from './deadlines/deadline.routes.js'
 import { ruleRoutes } from './deadlines/rule.routes.js'
 import { deliveryRoutes } from './deliveries/delivery.routes.js'
+import { digestRoutes } from './digests/digest.routes.js'
 import { endpointRoutes } from './endpoints/endpoint.routes.js'
 import { replayRoutes } from './endpoints/replay.routes.js'
 import { hearingRoutes } from './hearings/hearing.routes.js'
 import { clientErrorHandler, registerJsonBody } from './http/framework-errors.js'
 import { registerIdempotency } from './http/idempotency.js'
-import { documentRoute, nameSchemas } from './http/openapi.js'
+import { documentRoute, nameSchemas, problemResponses } from './http/openapi.js'
 import { problemOf, toProblem } from './http/problem.js'
 import { registerReplicaWait } from './http/replica-wait.js'
 import { validatorCompiler } from './http/validation.js'
@@ -140,8 +141,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
               security: [{ basic: [] }],
               responses: {
                 200: { description: 'An HTML page' },
-                401: { description: 'No or unknown key (WWW-Authenticate: Basic)' },
-                403: { description: 'Not an admin key' },
+                ...problemResponses(401, 403),
               },
             },
           },
@@ -255,6 +255,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(pageRoutes, {
     cases: services.cases,
     hearings: services.hearings,
+    deadlines: services.deadlines,
     subscriptions: services.subscriptions,
     service: services.subscriptionService,
     tokens: services.tokens,
@@ -285,5 +286,6 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     endpoints: services.endpoints,
     queues: services.queues,
   })
+  await app.register(digestRoutes, { stop: services.digests.stop })
   return app
 }

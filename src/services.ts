@@ -11,6 +11,8 @@ import { createDeadlineStore } from './deadlines/deadline.store.js'
 import { createRuleStore } from './deadlines/rule.store.js'
 import { createDeliveryStore } from './deliveries/delivery.store.js'
 import { createFanOut } from './deliveries/fanout.js'
+import { openDeadlinesIn } from './digests/deadline-source.js'
+import { createDigests } from './digests/digests.js'
 import { createEndpointStore } from './endpoints/endpoint.store.js'
 import { hearingKind } from './hearings/hearing.dated.js'
 import { createHearingService } from './hearings/hearing.service.js'
@@ -91,6 +93,17 @@ export async function createServices({
     fanOut,
     tokens,
     rateLimit,
+    digests: createDigests({
+      store,
+      subscriptions,
+      hearings,
+      deliveries,
+      queues,
+      tokens,
+      config,
+      log,
+      deadlines: openDeadlinesIn(deadlines),
+    }),
     calendar: createCalendarFeeds({
       ...{ cases, hearings, tokens, publicBaseUrl: config.http.publicBaseUrl },
       deadlinesOfCase: (caseId) => everyPage((cursor) => deadlines.list({ caseId, limit: 200, cursor })),
@@ -104,7 +117,6 @@ export async function createServices({
     subscriptionService: createSubscriptionService({
       store,
       subscriptions,
-      hearings,
       scheduler,
       fanOut,
       tokens,

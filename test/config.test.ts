@@ -63,12 +63,12 @@ describe('production mode', () => {
 
   it('a production process without SMTP_URL stops with a message naming the setting', async () => {
     const env = processEnv('cbtest-config-prod', { NODE_ENV: 'production', ROLE: 'api', PORT: '0' })
-    const error = await startCourtbell(env).then(
+    const error = await startCourtbell(env, 60_000).then(
       () => undefined,
       (err: Error) => err,
     )
     expect(error?.message).toMatch(/Invalid setting SMTP_URL: required when NODE_ENV=production/)
-  }, 30_000)
+  }, 90_000)
 })
 
 /** Every name loadConfig asks the environment for, in whatever mode. */
@@ -83,6 +83,7 @@ function settingsRead(): Set<string> {
     })
   loadConfig(recording({}))
   loadConfig(recording({ ADMIN_API_KEY: 'an-admin-key-of-16+', CRASH_AT: 'x', SMTP_URL: 'outbox:' }))
+  loadConfig(recording({ REDIS_SENTINELS: '127.0.0.1:26379' }))
   loadConfig(
     recording({
       NODE_ENV: 'production',

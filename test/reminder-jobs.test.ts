@@ -226,3 +226,56 @@ describe('jobs written before dated items', () => {
     for (const { id } of old) expect(left).not.toContain(id)
   })
 })
+
+describe('following through a hearing', () => {
+  it('plans the reminders of the deadlines a hearing started as soon as someone subscribes to the hearing', async () => {
+    const staff = await h.auth('staff')
+    const kase = await h.app.inject({
+      method: 'POST',
+      url: '/v1/cases',
+      headers: staff,
+      payload: {
+        title: 'followed through a hearing',
+        court: 'Court of Almaty',
+        timeZone: 'Asia/Almaty',
+        jurisdiction: 'KZ',
+        deadlineRules: ['kz.crpc-416-appeal'],
+      },
+    })
+    expect(kase.statusCode).toBe(201)
+    const hearing = await h.app.inject({
+      method: 'POST',
+      url: `/v1/cases/${kase.json().id}/hearings`,
+      headers: staff,
+      payload: {
+        title: 'ruling',
+        startsAt: DateTime.now().setZone('Asia/Almaty').toFormat("yyyy-MM-dd'T'HH:mm"),
+      },
+    })
+    const hearingId = hearing.json().id as string
+    const decided = await h.app.inject({
+      method: 'POST',
+      url: `/v1/hearings/${hearingId}/outcome`,
+      headers: staff,
+      payload: { summary: 'Refused.' },
+    })
+    expect(decided.statusCode).toBe(200)
+    const [deadline] = (
+      await h.app.inject({ method: 'GET', url: `/v1/deadlines?caseId=${kase.json().id}`, headers: staff })
+    ).json().items
+    expect(deadline.trigger.hearingId).toBe(hearingId)
+    const jobsOfDeadline = async () =>
+      (await h.services.queues.reminders.getDelayed(0, -1)).filter((j) => j.data.h === deadline.id)
+    expect(await jobsOfDeadline()).toHaveLength(0)
+
+    const subscribed = await h.app.inject({
+      method: 'POST',
+      url: `/v1/hearings/${hearingId}/subscriptions`,
+      headers: staff,
+      payload: { email: 'follower@example.org', remindBefore: ['P1D'] },
+    })
+    expect(subscribed.statusCode).toBe(201)
+
+    expect((await jobsOfDeadline()).map((j) => j.data.o)).toEqual(['P1D'])
+  })
+})

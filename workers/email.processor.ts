@@ -3,6 +3,8 @@ import { calendarAttachment } from '../src/calendar/attachment.js'
 import type { Case } from '../src/cases/case.schema.js'
 import { isFinished } from '../src/deliveries/delivery.schema.js'
 import { settleAttempt, tooLate } from '../src/deliveries/outcome.js'
+import { digestView, renderDigest } from '../src/digests/render.js'
+import { digestStopUrl } from '../src/digests/stop.js'
 import { renderDeadlineEmail } from '../src/email/deadline-email.js'
 import type { Mailer } from '../src/email/mailer.js'
 import { isPermanentMailError } from '../src/email/mailer.js'
@@ -63,6 +65,13 @@ export function emailProcessor(services: Services, mailer: Mailer) {
         expiresAt: new Date(now + CONFIRM_TTL_MS).toISOString(),
       })
     }
+    if (event.type === 'digest')
+      return (
+        event.data.digest &&
+        renderDigest(
+          digestView(event.data.digest, { stopUrl: unsubscribeUrl, preferencesUrl: links.preferencesUrl }),
+        )
+      )
     const { hearing, deadline, case: kase, previous, reminder } = event.data
     if (deadline && kase)
       return renderDeadlineEmail({
@@ -114,7 +123,12 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       dlog.warn({ hearingId: delivery.hearingId }, 'reminder missed: hearing already began')
       return 'missed'
     }
-    const unsubscribeUrl = sub && `${base}/unsubscribe?token=${tokens.issue(sub.id, 'unsubscribe')}`
+    // A digest's footer link stops digests; every other email's unsubscribes from its subscription.
+    const unsubscribeUrl =
+      sub &&
+      (event?.type === 'digest'
+        ? digestStopUrl(base, tokens, sub.id)
+        : `${base}/unsubscribe?token=${tokens.issue(sub.id, 'unsubscribe')}`)
     const content =
       sub && unsubscribeUrl && event && sub.status !== 'unsubscribed'
         ? await render(event, sub, unsubscribeUrl)

@@ -9,10 +9,20 @@ import { emailProcessor } from './email.processor.js'
 import { eventProcessor } from './event.processor.js'
 import { webhookProcessor } from './webhook.processor.js'
 
-export type Workers = { close(graceMs: number): Promise<boolean>; reconcileNow(): Promise<unknown> }
+export type Workers = {
+  close(graceMs: number): Promise<boolean>
+  reconcileNow(): Promise<unknown>
+  planDigestsNow(): Promise<unknown>
+}
 
 /** How many jobs of each queue one process works on at once: firing is cheap, delivering waits on the network. */
-const CONCURRENCY: Record<QueueName, number> = { reminders: 20, events: 10, email: 10, webhook: 50 }
+const CONCURRENCY: Record<QueueName, number> = {
+  reminders: 20,
+  events: 10,
+  email: 10,
+  webhook: 50,
+  digests: 5,
+}
 
 /** Starts every BullMQ worker and the reconciler (at once, then on its interval). */
 export function startWorkers(
@@ -26,6 +36,7 @@ export function startWorkers(
     events: eventProcessor(services),
     email: emailProcessor(services, opts.mailer),
     webhook: webhookProcessor(services, opts.mailer),
+    digests: (job) => services.digests.sender.send(job.data),
   }
   const workers = (Object.keys(processors) as QueueName[]).map((name) => {
     const worker = new Worker(name, processors[name] as (job: Job) => Promise<unknown>, {
@@ -62,12 +73,17 @@ export function startWorkers(
   const reconciler = createReconciler({ ...services })
   const reconcile = () =>
     timeReconcilerPass(() => reconciler.pass()).catch((err) => log.error({ err }, 'reconciler pass failed'))
-  void reconcile()
-  const timer = setInterval(reconcile, config.reminders.reconcileIntervalMs)
+  // Digests are planned from the subscriptions like reminders from the items: at start, then on the interval.
+  const planDigests = () =>
+    services.digests.planner.pass().catch((err) => log.error({ err }, 'digest pass failed'))
+  const pass = () => Promise.all([reconcile(), planDigests()])
+  void pass()
+  const timer = setInterval(pass, config.reminders.reconcileIntervalMs)
   timer.unref()
 
   return {
     reconcileNow: reconcile,
+    planDigestsNow: planDigests,
     /** Stops taking jobs and waits for those in flight, up to graceMs. True when everything finished in time. */
     async close(graceMs: number) {
       clearInterval(timer)

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { named } from '../http/openapi.js'
 import { Nullable } from '../http/schema.js'
 
 export const LocalDateText = Type.String({
@@ -33,9 +34,11 @@ export const CourtDay = Type.Object({
     }),
   ),
 })
+named(CourtDay, 'CourtDay', 'One day of a court calendar: open or not, and why')
 export type CourtDay = Static<typeof CourtDay>
 
 export const CourtCalendarDays = Type.Object({ jurisdiction: Type.String(), items: Type.Array(CourtDay) })
+named(CourtCalendarDays, 'CourtCalendarDays', "Which days a jurisdiction's courts are open, and why not")
 
 export const DayOverride = Type.Object(
   {

@@ -46,6 +46,7 @@ export function deadlineKind(deps: { deadlines: DeadlineStore; log: Logger }): D
     reminderType: 'deadline.reminder',
     emailNotices: ['deadline.created', 'deadline.rescheduled', 'deadline.cancelled', 'deadline.met'],
     asItem: deadlineItem,
+    idsFollowedVia: async (targetId) => (targetId.startsWith('hrg_') ? deadlines.idsByHearing(targetId) : []),
     idsFrom: (from, opts = {}) => deadlines.idsDueFrom(from, opts),
     async retime(deadline) {
       const dueAtUtc = dueInstant(deadline.dueOn, deadline.endOfDay, deadline.timeZone)

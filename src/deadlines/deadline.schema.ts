@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { LocalDateText } from '../court-calendar/calendar.schema.js'
+import { named } from '../http/openapi.js'
 import { Instant, Nullable, PageQuery, StringEnum } from '../http/schema.js'
 
 export const DeadlineStatus = { open: 'open', met: 'met', cancelled: 'cancelled' } as const
@@ -114,6 +115,7 @@ export const Deadline = Type.Object({
   createdAt: Instant,
   updatedAt: Instant,
 })
+named(Deadline, 'Deadline', 'A dated item on a case: given or computed from a rule, with its explanation')
 export type Deadline = Static<typeof Deadline>
 
 export const DeadlineListQuery = Type.Object(

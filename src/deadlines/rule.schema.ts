@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { JURISDICTION_PATTERN } from '../court-calendar/holidays.js'
+import { named } from '../http/openapi.js'
 import { Nullable, PageQuery, StringEnum } from '../http/schema.js'
 
 export const RULE_ID_PATTERN = '^[a-z0-9][a-z0-9.-]{2,63}$'
@@ -89,6 +90,7 @@ export const DeadlineRule = Type.Object({
     description: 'Shipped with courtbell (config/rules/); cannot be changed over the API',
   }),
 })
+named(DeadlineRule, 'DeadlineRule', 'How a deadline is computed from a trigger date, with its source')
 export type DeadlineRule = Static<typeof DeadlineRule>
 
 /** What the computation needs of a rule. */

@@ -5,9 +5,10 @@ import { visibleTo } from '../cases/case.routes.js'
 import type { CaseStore } from '../cases/case.store.js'
 import type { FanOut } from '../deliveries/fanout.js'
 import { type EventRecord, WEBHOOK_EVENT_TYPES } from '../events/event.js'
+import { named } from '../http/openapi.js'
 import { IdParams, Page, PageQuery, Problem } from '../http/schema.js'
 import { type Principal, STAFF_OR_PARTNER } from '../keys/auth.js'
-import { badRequest, conflict, notFound } from '../platform/errors.js'
+import { badRequest, conflict } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logger.js'
 import type { Store } from '../platform/store.js'
@@ -24,6 +25,7 @@ import {
   SecretView,
 } from './endpoint.schema.js'
 import { type EndpointStore, endpointView } from './endpoint.store.js'
+import { enabling, mustOwnEndpoint } from './ownership.js'
 
 type Options = {
   store: Store
@@ -36,29 +38,7 @@ type Options = {
 }
 
 const TestAccepted = Type.Object({ eventId: Type.String(), deliveryId: Type.String() })
-
-/** A partner sees only the endpoints its own key made; to it, anyone else's do not exist. */
-export async function mustOwnEndpoint(
-  endpoints: Pick<EndpointStore, 'get'>,
-  principal: Principal | null,
-  id: string,
-): Promise<EndpointRecord> {
-  const found = await endpoints.get(id)
-  if (!found || (principal?.scope === 'partner' && found.ownerKeyId !== principal.id))
-    throw notFound('Webhook endpoint', id)
-  return found
-}
-
-/**
- * Turning an endpoint on starts afresh (no run of failures, nothing re-sent by that alone); turning it off
- * says who did it. Setting what it already is changes nothing.
- */
-function enabling(current: EndpointRecord, enabled: boolean): Partial<EndpointRecord> {
-  if (enabled === current.enabled) return {}
-  return enabled
-    ? { enabled, disabledReason: null, disabledAt: null, failingSince: null, warnedAt: null }
-    : { enabled, disabledReason: 'disabled by request', disabledAt: new Date().toISOString() }
-}
+named(TestAccepted, 'WebhookTestAccepted', 'The test event and its delivery, to follow in /v1/deliveries')
 
 export const endpointRoutes: FastifyPluginAsyncTypebox<Options> = async (app, opts) => {
   const { store, endpoints, cases, scheduler, fanOut, config, log } = opts

@@ -68,6 +68,7 @@ export const EndpointCreated = Type.Object({
 })
 named(EndpointCreated, 'WebhookEndpointCreated', 'A new webhook endpoint, with its secret (shown only here)')
 export const SecretView = Type.Object({ secret: Type.String() })
+named(SecretView, 'WebhookSecret', 'The new signing secret, shown only here')
 
 export type SigningSecret = { secret: string; expiresAt: string | null }
 /**

@@ -2,13 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { DeliveryStore } from '../deliveries/delivery.store.js'
 import { queueDelivery } from '../deliveries/fanout.js'
+import { named } from '../http/openapi.js'
 import { IdParams, Problem } from '../http/schema.js'
 import { STAFF_OR_PARTNER } from '../keys/auth.js'
 import { badRequest, conflict } from '../platform/errors.js'
 import type { Logger } from '../platform/logger.js'
 import type { Queues } from '../platform/queues.js'
-import { mustOwnEndpoint } from './endpoint.routes.js'
 import type { EndpointStore } from './endpoint.store.js'
+import { mustOwnEndpoint } from './ownership.js'
 
 /** How far back a replay may reach (API.md); failed jobs are kept as long (RETENTION). */
 export const REPLAY_WINDOW_MS = 7 * 24 * 3600 * 1000
@@ -25,6 +26,7 @@ const ReplayRequest = Type.Object(
 const ReplayAccepted = Type.Object({
   count: Type.Integer({ description: 'How many failed deliveries went back to pending' }),
 })
+named(ReplayAccepted, 'ReplayAccepted', 'How many failed deliveries go back to pending')
 
 /** POST /v1/webhook-endpoints/:id/replay: failed deliveries go out again as themselves (same webhook-id). */
 export const replayRoutes: FastifyPluginAsyncTypebox<{

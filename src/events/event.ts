@@ -1,5 +1,6 @@
 import type { Case } from '../cases/case.schema.js'
 import type { Deadline } from '../deadlines/deadline.schema.js'
+import type { DigestSnapshot } from '../digests/digest.schema.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
 import { newId } from '../platform/ids.js'
 
@@ -18,10 +19,10 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
 /**
- * Internal only: a double opt-in email, and the welcome a person subscribed by staff gets, travel the same
- * delivery pipeline but never reach a webhook.
+ * Internal only: a double opt-in email, the welcome a person subscribed by staff gets, and a digest travel the
+ * same delivery pipeline but never reach a webhook.
  */
-export type EventType = WebhookEventType | 'subscription.confirmation' | 'subscription.welcome'
+export type EventType = WebhookEventType | 'subscription.confirmation' | 'subscription.welcome' | 'digest'
 
 export type PreviousTime = { startsAt: string; timeZone: string; startsAtUtc: string; allDay: boolean }
 
@@ -37,6 +38,7 @@ export type EventData = {
   previous?: PreviousTime | PreviousDue
   endpointId?: string
   subscriptionId?: string
+  digest?: DigestSnapshot
 }
 
 /** An event as recorded: the snapshot every recipient gets, so a redelivery sends the same body. */

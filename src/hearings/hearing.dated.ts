@@ -28,6 +28,7 @@ export function hearingKind(deps: {
     reminderType: 'hearing.reminder',
     emailNotices: ['hearing.rescheduled', 'hearing.cancelled', 'hearing.decided'],
     asItem: hearingItem,
+    idsFollowedVia: async (targetId) => (targetId.startsWith('hrg_') ? [targetId] : []),
     idsFrom: (from, opts = {}) => hearings.idsStartingFrom(from, opts),
     async retime(hearing) {
       const parsed = parseHearingTime(hearing.startsAt, hearing.timeZone, config.reminders.courtDayStart)

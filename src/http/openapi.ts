@@ -67,7 +67,13 @@ function standardStatuses(
 export function documentRoute({ schema, url, route }: { schema: unknown; url: string; route: RouteOptions }) {
   const own = (schema ?? {}) as RouteSchema & Record<string, unknown>
   const access = route.config?.access as Access
-  const response: Record<string, unknown> = { ...own.response }
+  // A bare Problem schema for an error status is a problem document, not application/json.
+  const response = Object.fromEntries(
+    Object.entries(own.response ?? {}).map(([status, r]) => [
+      status,
+      Number(status) >= 400 && r === Problem ? problemResponse(Number(status)) : r,
+    ]),
+  ) as Record<string, unknown>
   for (const status of standardStatuses(route, own, access))
     if (response[status] === undefined) response[status] = problemResponse(status)
   const security =

@@ -15,7 +15,7 @@ export const Nullable = <T extends TSchema>(schema: T) =>
 /** A string from a fixed list, as `enum` (not a union of literals, for the same reason as Nullable). */
 export const StringEnum = <const T extends readonly string[]>(
   values: T,
-  options: { description?: string } = {},
+  options: { description?: string; default?: T[number] } = {},
 ) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })

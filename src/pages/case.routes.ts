@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
 import type { CaseStore } from '../cases/case.store.js'
+import type { DeadlineStore } from '../deadlines/deadline.store.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
+import { formatInstant } from '../i18n/format.js'
 import { isLanguage, type Language, messagesFor } from '../i18n/index.js'
 import { AppError } from '../platform/errors.js'
 import type { SubscriptionService } from '../subscriptions/subscription.service.js'
@@ -14,6 +16,7 @@ import { layout, notFoundPage, pageLanguage, renderPage, sendMessage } from './s
 type Options = {
   cases: CaseStore
   hearings: HearingStore
+  deadlines: Pick<DeadlineStore, 'list'>
   service: SubscriptionService
   /** How long a rendered case page is reused in this process (a burst of visitors costs one render). */
   pageCacheMs: number
@@ -36,7 +39,7 @@ export const CASE_PAGE_CACHE_CONTROL = 'public, max-age=60, stale-while-revalida
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/
 
 export const casePageRoutes: FastifyPluginAsyncTypebox<Options> = async (app, opts) => {
-  const { cases, hearings, service } = opts
+  const { cases, hearings, deadlines, service } = opts
   const rendered = new Map<string, { html: string; etag: string; expires: number }>()
 
   async function publicCase(caseId: string) {
@@ -47,8 +50,21 @@ export const casePageRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
   async function renderCase(caseId: string, lang: Language, form: SubscribeForm) {
     const kase = await publicCase(caseId)
     if (!kase) return undefined
-    const { items } = await hearings.list({ caseId: kase.id, limit: 200 })
-    const view = caseView(kase, items, { lang, now: new Date(), form })
+    const now = new Date()
+    const [{ items }, open] = await Promise.all([
+      hearings.list({ caseId: kase.id, limit: 200 }),
+      deadlines.list({ caseId: kase.id, status: 'open', from: now.toISOString(), limit: 50 }),
+    ])
+    const view = caseView(kase, items, {
+      lang,
+      now,
+      form,
+      deadlines: open.items.map((d) => ({
+        title: d.title,
+        dueOn: d.dueOn,
+        due: formatInstant(d.dueAtUtc, d.timeZone, lang, { weekday: true }),
+      })),
+    })
     const hasErrors = Object.keys(form.errors).length > 0
     return renderPage(app, 'case.eta', {
       ...layout(lang, kase.title, `/c/${encodeURIComponent(kase.id)}`, hasErrors),
@@ -62,6 +78,7 @@ export const casePageRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access: 'public' },
       schema: {
         tags: ['pages'],
+        security: [],
         summary: 'A public case, with its subscribe form',
         description:
           'An HTML page: the case, its upcoming hearings and open deadlines with local times, past outcomes, the calendar link and a form to subscribe by email. In ?lang= (en, ru, kk), else the Accept-Language. Answers If-None-Match with 304; cacheable by a CDN for a minute.',
@@ -101,6 +118,7 @@ export const casePageRoutes: FastifyPluginAsyncTypebox<Options> = async (app, op
       config: { access: 'public' },
       schema: {
         tags: ['pages'],
+        security: [],
         summary: 'Subscribe to a public case from its page',
         description:
           'The case page’s form (application/x-www-form-urlencoded: email, name, remindBefore repeated, language). Asks for a confirmation by email exactly like a self-service API subscription to the case (double opt-in, the same rate limits) and answers a “check your inbox” page; a mistake answers the form again with the error next to the field.',

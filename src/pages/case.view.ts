@@ -22,7 +22,7 @@ export const emptyForm = (language: Language): SubscribeForm => ({
   errors: {},
 })
 
-/** A deadline as the case page lists it (the deadlines feature supplies them; none until it exists). */
+/** An open deadline as the case page lists it. */
 export type DeadlineLine = { title: string; dueOn: string; due: string }
 
 type HearingLine = {

@@ -36,6 +36,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox<Options> = async (
     config: { access: 'public' as const },
     schema: {
       tags: ['pages'],
+      security: [],
       summary,
       description,
       querystring: TokenLangQuery,

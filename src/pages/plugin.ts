@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError } from 'fastify'
 import type { CaseStore } from '../cases/case.store.js'
+import type { DeadlineStore } from '../deadlines/deadline.store.js'
 import type { HearingStore } from '../hearings/hearing.store.js'
 import { messagesFor } from '../i18n/index.js'
 import { AppError } from '../platform/errors.js'
@@ -16,6 +17,7 @@ import { invalidLinkPage, notFoundPage, pageCsp, pageLanguage, sendMessage } fro
 export type PageOptions = {
   cases: CaseStore
   hearings: HearingStore
+  deadlines: Pick<DeadlineStore, 'list'>
   subscriptions: SubscriptionStore
   service: SubscriptionService
   tokens: Tokens
@@ -67,6 +69,7 @@ export const pageRoutes: FastifyPluginAsyncTypebox<PageOptions> = async (app, op
   await app.register(casePageRoutes, {
     cases: opts.cases,
     hearings: opts.hearings,
+    deadlines: opts.deadlines,
     service: opts.service,
     pageCacheMs: opts.pageCacheMs ?? 1000,
   })

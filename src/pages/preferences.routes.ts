@@ -71,6 +71,7 @@ export const preferencesRoutes: FastifyPluginAsyncTypebox<Options> = async (app,
 
   const schema = (summary: string, description: string, codes: Record<number, string>) => ({
     tags: ['pages'],
+    security: [],
     summary,
     description,
     querystring: TokenLangQuery,

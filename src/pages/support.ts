@@ -25,6 +25,7 @@ function asset(dir: string): string {
 export function pageCsp(https: boolean): string {
   return [
     "default-src 'none'",
+    "object-src 'none'",
     "style-src 'self'",
     "img-src 'self'",
     "form-action 'self'",

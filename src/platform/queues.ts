@@ -11,9 +11,10 @@ export type JobCatalogue = {
   events: { eventId: string }
   email: { deliveryId: string }
   webhook: { deliveryId: string; endpointId: string }
+  digests: DigestJobData
 }
 export type QueueName = keyof JobCatalogue
-export const QUEUE_NAMES: readonly QueueName[] = ['reminders', 'events', 'email', 'webhook']
+export const QUEUE_NAMES: readonly QueueName[] = ['reminders', 'events', 'email', 'webhook', 'digests']
 
 export type Queues = { [N in QueueName]: Queue<JobCatalogue[N], unknown, N> }
 
@@ -24,6 +25,9 @@ export type Queues = { [N in QueueName]: Queue<JobCatalogue[N], unknown, N> }
  * per job instead of 870. The due instant the job was made for is part of its id.
  */
 export type ReminderJobData = { h: string; v: number; o: string }
+
+/** One digest of one address and period (src/digests/): its job id is derived from these, so it exists once. */
+export type DigestJobData = { address: string; frequency: 'daily' | 'weekly'; period: string; moment: string }
 
 /**
  * Kept long enough to make re-adding a finished job a no-op for an hour, short enough not to grow forever.
@@ -54,6 +58,7 @@ export function createQueues(
     events: RETENTION,
     email: delivery,
     webhook: delivery,
+    digests: { ...RETENTION, attempts: 5, backoff: { type: 'exponential', delay: 5000 } },
   }
   const make = <N extends QueueName>(name: N) => {
     const queue = new Queue<JobCatalogue[N], unknown, N>(name, {
@@ -69,6 +74,7 @@ export function createQueues(
     events: make('events'),
     email: make('email'),
     webhook: make('webhook'),
+    digests: make('digests'),
   }
 }
 

@@ -25,6 +25,9 @@ export function createKeys(prefix: string) {
     courtDays: (jurisdiction: string) => k('court-days', jurisdiction),
     /** A hash: rule id → a deadline rule created over the API (built-in rules live in config/rules/). */
     deadlineRules: k('deadline-rules'),
+    /** Derived by the digest pass: who each address's digest covers, and which periods are done. */
+    digestPlans: k('digest', 'plans'),
+    digestDone: (periodId: string) => k('digest', 'done', periodId),
   }
 }
 export type Keys = ReturnType<typeof createKeys>

@@ -33,6 +33,8 @@ export type DatedKind<R = never> = {
   /** The changes its email subscribers are told of (reminders always are). */
   emailNotices: readonly WebhookEventType[]
   asItem(record: R): DatedItem
+  /** Ids of the items followed through a target that is not their case (a hearing: itself, its deadlines). */
+  idsFollowedVia(targetId: string): Promise<string[]>
   /** Ids of items whose moment is at or after `from` (of one case, or of all), a batch at a time. */
   idsFrom(from: string, opts?: { caseId?: string }): AsyncIterable<string[]>
   /** The record with its instant recomputed from wall time and zone by today's tz database (stored if it moved). */

@@ -13,6 +13,8 @@ import { type PlannedReminder, planReminders } from './plan.js'
 const PLAN_LOCK_MS = 5000
 /** Jobs per addBulk: each delay is counted just before its call, so a long batch does not make jobs late. */
 const ADD_CHUNK = 100
+/** Stale jobs removed at once. */
+const REMOVE_CHUNK = 100
 
 export type SyncOutcome = { planned: number; added: number; removed: number }
 
@@ -115,13 +117,11 @@ export function createScheduler(deps: {
 
     const tx = redis.pipeline()
     const toAdd: Plan['ahead'] = []
+    const removals: string[] = []
     for (const [i, plan] of plans.entries()) {
       const state = states[i] as JobState
       const gone = stale(plan, state)
-      for (const id of gone) {
-        // A job that is running cannot be removed; it will re-check the item and drop itself.
-        await queues.reminders.remove(id).catch(() => undefined)
-      }
+      removals.push(...gone)
       // A hash rather than a set: a few short fields stay a listpack on every Redis version (a set of
       // strings does only from 7.2 on). The values are unused.
       const known = keys.reminderJobs(plan.item.id)
@@ -145,6 +145,12 @@ export function createScheduler(deps: {
           'reminders scheduled',
         )
     }
+    // Removed side by side, not one round trip each (an override can move thousands of deadlines at once). A job
+    // that is running cannot be removed; it will re-check the item and drop itself.
+    for (let i = 0; i < removals.length; i += REMOVE_CHUNK)
+      await Promise.all(
+        removals.slice(i, i + REMOVE_CHUNK).map((id) => queues.reminders.remove(id).catch(() => undefined)),
+      )
     // The known ids are written first: a crash in between leaves an id without its job, which the next plan adds.
     if (tx.length > 0) await tx.exec()
     for (let i = 0; i < toAdd.length; i += ADD_CHUNK) {
@@ -239,6 +245,12 @@ export function createScheduler(deps: {
     sync,
     syncMany,
     drifted,
+    /** Re-plans the items followed through a target other than a case (after its followers changed). */
+    async syncFollowing(targetId: string) {
+      let added = 0
+      for (const kind of kinds.all) added += await syncAll(await kind.idsFollowedVia(targetId))
+      return added
+    },
     /** Re-plans every item yet to come, of the given cases or of all (after followers changed). */
     async syncUpcoming(caseIds: readonly string[] | null) {
       const from = new Date().toISOString()

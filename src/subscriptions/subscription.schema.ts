@@ -13,14 +13,15 @@ export type SubscriptionStatus = (typeof SubscriptionStatus)[keyof typeof Subscr
 export const RemindBefore = Type.Array(
   Type.String({ minLength: 2, maxLength: 40, description: 'ISO 8601 duration from PT1S to P366D' }),
   {
-    minItems: 1,
     maxItems: 10,
-    description: 'Moments before the hearing; day parts are calendar days in its zone',
+    description:
+      'Moments before the hearing; day parts are calendar days in its zone. May be empty only with a digest (notices and digest only)',
   },
 )
 
 export const Digest = StringEnum(['none', 'daily', 'weekly'], {
-  description: 'A digest email of what is coming up: none (default), daily or weekly',
+  description:
+    "A digest email of what is coming up: none (default), daily at DIGEST_HOUR in the subscriber's zone (the next 7 days), or weekly on Mondays (the next 14 days)",
 })
 export type Digest = Static<typeof Digest>
 

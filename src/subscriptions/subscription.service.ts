@@ -2,9 +2,7 @@ import type { Config } from '../../config/index.js'
 import type { Case } from '../cases/case.schema.js'
 import type { FanOut } from '../deliveries/fanout.js'
 import type { EventRecord } from '../events/event.js'
-import { hearingItem } from '../hearings/hearing.dated.js'
 import type { Hearing } from '../hearings/hearing.schema.js'
-import type { HearingStore } from '../hearings/hearing.store.js'
 import type { RateLimiter } from '../http/rate-limit.js'
 import { negotiateLanguage } from '../i18n/languages.js'
 import type { Principal } from '../keys/auth.js'
@@ -21,7 +19,6 @@ import type { Tokens } from './tokens.js'
 type Deps = {
   store: Store
   subscriptions: SubscriptionStore
-  hearings: HearingStore
   scheduler: Scheduler
   fanOut: FanOut
   tokens: Tokens
@@ -53,20 +50,16 @@ const targetId = (t: Target) => (t.kind === 'hearing' ? t.hearingId : t.caseId)
 export const mailbox = (email: string) => email.toLowerCase().replace(/\+[^@]*@/, '@')
 
 export function createSubscriptionService(deps: Deps) {
-  const { store, subscriptions, hearings, scheduler, fanOut, tokens, rateLimit, config, log } = deps
+  const { store, subscriptions, scheduler, fanOut, tokens, rateLimit, config, log } = deps
 
   /**
    * A new follower may want offsets nobody wanted before, and one leaving may take the last wish for an
-   * offset with it: re-plan the hearings it follows (a reminder left planned would find no one at fire time).
+   * offset with it: re-plan what it follows (a hearing and the deadlines it triggered, or a case's items).
    */
   async function replan(sub: Subscription) {
     try {
-      if (sub.hearingId) {
-        const hearing = await hearings.get(sub.hearingId)
-        if (hearing) await scheduler.sync(hearingItem(hearing))
-        return
-      }
-      await scheduler.syncUpcoming([sub.caseId as string])
+      if (sub.hearingId) await scheduler.syncFollowing(sub.hearingId)
+      else await scheduler.syncUpcoming([sub.caseId as string])
     } catch (err) {
       log.warn({ err, subscriptionId: sub.id }, 'scheduling deferred to the reconciler')
     }
@@ -110,6 +103,8 @@ export function createSubscriptionService(deps: Deps) {
         language: input.language,
         digest: input.digest,
       }
+      if (fields.remindBefore.length === 0 && (fields.digest ?? 'none') === 'none')
+        throw invalidField('/remindBefore', 'at least one reminder, or a daily or weekly digest')
       // A person asking for themselves reads best in the language their browser or client asks for.
       const defaultLanguage =
         (who.principal ? undefined : negotiateLanguage(who.acceptLanguage)) ?? kase.language ?? 'en'

@@ -145,6 +145,15 @@ export function createSubscriptionStore({ store }: { store: Store }) {
       return after ?? undefined
     },
 
+    /** Changes the digest the subscription asks for, as stored now; one deleted meanwhile stays deleted. */
+    async setDigest(sub: Subscription, digest: Digest): Promise<Subscription | undefined> {
+      const { after } = await commit(
+        sub,
+        (current) => current && { ...current, digest, updatedAt: new Date().toISOString() },
+      )
+      return after ?? undefined
+    },
+
     async remove(sub: Subscription) {
       await commit(sub, () => null)
     },

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Store } from '../platform/store.js'
 
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'feed'
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'feed' | 'digest'
 export const CONFIRM_TTL_MS = 7 * 24 * 3600 * 1000
 
 /**

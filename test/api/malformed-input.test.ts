@@ -109,7 +109,7 @@ describe('every route of the OpenAPI document, given malformed input', () => {
           method: method as 'GET',
           url: r.url,
           headers: r.headers ?? {},
-          payload: r.payload,
+          ...(r.payload === undefined ? {} : { payload: r.payload }),
         })
         if (res.statusCode < 400) continue // some malformed-looking input is fine for some routes (GET ignores bodies)
         expectWellFormedError(res, `${method} ${path} (${r.what})`)

@@ -13,8 +13,16 @@ import { deleteKeys } from '../helpers/harness.js'
  */
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const prefix = `cbtest-npm-start-${process.pid}`
+/** Whatever npm start started, so that a failing run leaves nothing behind. */
+const spawned = new Set<number>()
 
 afterAll(async () => {
+  for (const pid of spawned)
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
   const redis = new Redis(processEnv(prefix).REDIS_URL as string)
   await deleteKeys(redis, prefix)
   await redis.quit()
@@ -64,8 +72,9 @@ describe('npm start', () => {
     npm.stdout.on('data', collect)
     npm.stderr.on('data', collect)
     const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)))
+    spawned.add(npm.pid as number)
 
-    const deadline = Date.now() + 30_000
+    const deadline = Date.now() + 60_000
     while (!lines.some((l) => l.includes('courtbell started'))) {
       if (npm.exitCode !== null) throw new Error(`npm start exited early:\n${lines.join('\n')}`)
       if (Date.now() > deadline) throw new Error(`npm start did not start:\n${lines.join('\n')}`)
@@ -73,6 +82,7 @@ describe('npm start', () => {
     }
     expect(await portAnswers(port)).toBe(true)
     const started = descendants(npm.pid as number)
+    for (const pid of started) spawned.add(pid)
     // npm, the shell it may use, and one node process: no wrapper process with a child of its own.
     const nodes = started.filter(
       (pid) => execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' }).trim() === 'node',
@@ -86,5 +96,5 @@ describe('npm start', () => {
     expect(started.filter(alive), `still running after SIGTERM:\n${lines.join('\n')}`).toEqual([])
     expect(await portAnswers(port)).toBe(false)
     expect(lines.join('\n')).toContain('shutting down')
-  }, 60_000)
+  }, 120_000)
 })

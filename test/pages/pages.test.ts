@@ -45,6 +45,22 @@ describe('the public case page', () => {
     expect(res.body).toContain('<label for="email">Email address</label>')
   })
 
+  it('lists the open deadlines of the case with their due moment in the court zone', async () => {
+    const other = (await registerBilash(h, { startsAt: '2027-12-14T10:00' })).kase.id
+    const created = await h.app.inject({
+      method: 'POST',
+      url: `/v1/cases/${other}/deadlines`,
+      headers: await h.auth('staff'),
+      payload: { title: 'File the appeal', dueOn: '2027-12-29' },
+    })
+    expect(created.statusCode).toBe(201)
+
+    const res = await get(`/c/${other}`)
+    expect(res.body).toContain('File the appeal')
+    expect(res.body).toContain('Wednesday, 29 December 2027, 23:59 (Asia/Almaty, UTC+5)')
+    expect((await get(`/c/${other}?lang=ru`)).body).toContain('29 декабря 2027')
+  })
+
   it('speaks ?lang=, else the Accept-Language, else English', async () => {
     expect((await get(`/c/${caseId}?lang=ru`)).body).toContain('<html lang="ru">')
     const kk = await get(`/c/${caseId}`, { 'accept-language': 'kk-KZ, ru;q=0.8' })

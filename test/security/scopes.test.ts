@@ -264,6 +264,25 @@ const ROUTES: readonly Route[] = [
       url: `/unsubscribe?token=${h.services.tokens.issue(await freshSubscription('active'), 'unsubscribe')}`,
     }),
   },
+  // Digests: the stop link of a digest email (its token is the only credential)
+  {
+    method: 'GET',
+    path: '/digests/stop',
+    access: 'public',
+    ok: 200,
+    build: async () => ({
+      url: `/digests/stop?token=${h.services.tokens.issue(await freshSubscription('active'), 'digest')}`,
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/digests/stop',
+    access: 'public',
+    ok: 200,
+    build: async () => ({
+      url: `/digests/stop?token=${h.services.tokens.issue(await freshSubscription('active'), 'digest')}`,
+    }),
+  },
   // Calendars (issue 11): a case's feed with a key, a public case's without, a subscription's by its token.
   {
     method: 'GET',

@@ -404,7 +404,7 @@ describe('logs', () => {
     const confirmToken = tokenOf(confirmUrl as string)
     secrets.add(confirmToken)
     const confirmed = await h.app.inject({
-      method: 'GET',
+      method: 'POST',
       url: `/subscriptions/confirm?token=${confirmToken}`,
     })
     expect(confirmed.statusCode).toBe(200)

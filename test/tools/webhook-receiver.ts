@@ -1,12 +1,26 @@
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import { Webhook } from 'standardwebhooks'
 
 /**
- * A webhook receiver for trying courtbell out: prints every delivery and, when WEBHOOK_SECRET is set,
- * verifies its Standard Webhooks signature. `npm run receiver` (PORT, default 4000; loopback only).
+ * A webhook receiver for trying courtbell out: prints every delivery and verifies its Standard Webhooks
+ * signature. `npm run receiver` (PORT, default 4000; loopback only). The secret is WEBHOOK_SECRET or, by
+ * default, the `secret` in the file the README's walkthrough writes when it registers the endpoint
+ * (WEBHOOK_ENDPOINT_FILE, default var/webhook-endpoint.json), read at each delivery so that the receiver can
+ * start before the endpoint exists.
  */
 const port = Number(process.env.PORT ?? 4000)
-const secret = process.env.WEBHOOK_SECRET
+const endpointFile = process.env.WEBHOOK_ENDPOINT_FILE ?? 'var/webhook-endpoint.json'
+
+function currentSecret(): string | undefined {
+  if (process.env.WEBHOOK_SECRET) return process.env.WEBHOOK_SECRET
+  try {
+    const secret = (JSON.parse(readFileSync(endpointFile, 'utf8')) as { secret?: unknown }).secret
+    return typeof secret === 'string' ? secret : undefined
+  } catch {
+    return undefined
+  }
+}
 
 http
   .createServer((req, res) => {
@@ -15,7 +29,8 @@ http
       body += chunk
     })
     req.on('end', () => {
-      let verdict = 'signature not checked (set WEBHOOK_SECRET)'
+      const secret = currentSecret()
+      let verdict = `signature not checked (no secret: set WEBHOOK_SECRET, or write the endpoint to ${endpointFile})`
       if (secret) {
         try {
           new Webhook(secret).verify(body, req.headers as Record<string, string>)
