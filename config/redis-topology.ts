@@ -16,6 +16,7 @@ type Get = (name: 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_CLUSTER_NOD
 
 export function redisTopology(get: Get, prefix: string): RedisTopology {
   const sentinels = get('REDIS_SENTINELS')
+  const sentinelName = get('REDIS_SENTINEL_NAME') ?? ''
   const clusterNodes = get('REDIS_CLUSTER_NODES')
   if (sentinels !== undefined && clusterNodes !== undefined)
     throw new ConfigError(
@@ -23,10 +24,9 @@ export function redisTopology(get: Get, prefix: string): RedisTopology {
       'set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both',
     )
   if (sentinels !== undefined) {
-    const name = get('REDIS_SENTINEL_NAME') ?? ''
-    if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    if (!/^[A-Za-z0-9_.-]+$/.test(sentinelName))
       throw new ConfigError('REDIS_SENTINEL_NAME', 'the name Sentinel monitors the primary under')
-    return { kind: 'sentinel', sentinels: hostPorts('REDIS_SENTINELS', sentinels), name }
+    return { kind: 'sentinel', sentinels: hostPorts('REDIS_SENTINELS', sentinels), name: sentinelName }
   }
   if (clusterNodes !== undefined) {
     // The store's atomic writes and BullMQ's scripts touch several keys at once: they must share a slot.
