@@ -1,5 +1,6 @@
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { QUEUE_NAMES } from '../../src/platform/queues.js'
 import { almatyWallTime } from '../faults/support.js'
 import { caseWithReminderEndpoint, eventually, type Harness, startHarness } from '../helpers/harness.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
@@ -137,7 +138,7 @@ describe('/metrics', () => {
       ['nodejs_eventloop_lag_seconds', 'GAUGE'],
     ]
     for (const [name, type] of expected) expect(families.get(name)?.type, name).toBe(type)
-    for (const queue of ['reminders', 'events', 'email', 'webhook'])
+    for (const queue of QUEUE_NAMES)
       for (const state of ['waiting', 'active', 'delayed', 'failed'])
         expect(
           families.get('courtbell_queue_jobs')?.metrics.some((m) => matches(m.labels, { queue, state })),
