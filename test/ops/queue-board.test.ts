@@ -55,7 +55,7 @@ describe('/admin/queues', () => {
     const api = await get('/admin/queues/api/queues', basic(ADMIN_KEY))
     expect(api.statusCode).toBe(200)
     const names = (api.json().queues as { name: string }[]).map((q) => q.name).sort()
-    expect(names).toEqual(['email', 'events', 'reminders', 'webhook'])
+    expect(names).toEqual(['digests', 'email', 'events', 'reminders', 'webhook'])
   })
 
   it('is listed in the OpenAPI document', async () => {
