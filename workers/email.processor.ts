@@ -69,7 +69,11 @@ export function emailProcessor(services: Services, mailer: Mailer) {
       return (
         event.data.digest &&
         renderDigest(
-          digestView(event.data.digest, { stopUrl: unsubscribeUrl, preferencesUrl: links.preferencesUrl }),
+          digestView(event.data.digest, {
+            stopUrl: unsubscribeUrl,
+            preferencesUrl: links.preferencesUrl,
+            lang: sub.language ?? 'en',
+          }),
         )
       )
     const { hearing, deadline, case: kase, previous, reminder } = event.data

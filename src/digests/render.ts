@@ -6,6 +6,12 @@ import type { DigestMark, DigestSnapshot } from './digest.schema.js'
  * (their language, their zone, the court's beside it), `renderDigest` lays them out as text and HTML.
  * Every word comes from `digestMessages`, keyed like the message catalogues, so other languages can follow.
  */
+/** «1 событие», «2 события», «5 событий»: ICU's plural categories for Russian. */
+const ruItems = (n: number) =>
+  ({ one: 'событие', few: 'события', many: 'событий', other: 'события' })[
+    new Intl.PluralRules('ru').select(n) as 'one' | 'few' | 'many' | 'other'
+  ] ?? 'событий'
+
 export const digestMessages = {
   en: {
     locale: 'en-GB',
@@ -38,6 +44,70 @@ export const digestMessages = {
     'stop.button': 'Stop digests',
     'stopped.title': 'Digests stopped',
     'stopped.body': (p: { email: string }) => `${p.email} will receive no more digests.`,
+  },
+  ru: {
+    locale: 'ru',
+    subjectDaily: (p: { count: number; date: string }) =>
+      `Ежедневная сводка courtbell, ${p.date}: ${p.count} ${ruItems(p.count)}`,
+    subjectWeekly: (p: { count: number; date: string }) =>
+      `Еженедельная сводка courtbell с ${p.date}: ${p.count} ${ruItems(p.count)}`,
+    greeting: (p: { name: string | null }) => (p.name ? `Здравствуйте, ${p.name}!` : 'Здравствуйте!'),
+    leadDaily: (p: { from: string; to: string }) =>
+      `Что предстоит по Вашим делам в ближайшие 7 дней (${p.from} – ${p.to}).`,
+    leadWeekly: (p: { from: string; to: string }) =>
+      `Что предстоит по Вашим делам в ближайшие 14 дней (${p.from} – ${p.to}).`,
+    hearing: 'Судебное заседание',
+    deadline: 'Срок',
+    moved: 'Перенесено',
+    cancelled: 'Отменено',
+    decided: 'Решение вынесено',
+    timeNotAnnounced: 'время ещё не объявлено',
+    courtTime: (p: { time: string; zone: string }) => `${p.time} (${p.zone})`,
+    yourTime: (p: { time: string }) => `по Вашему времени: ${p.time}`,
+    dueBy: (p: { date: string }) => `истекает ${p.date}`,
+    caseNumber: (p: { number: string }) => `Дело № ${p.number}`,
+    location: (p: { place: string }) => `Место: ${p.place}`,
+    footer: 'Вы получаете эту сводку, потому что подписались на неё в настройках courtbell.',
+    stopDigests: 'Отключить сводки',
+    preferences: 'Ваши настройки',
+    'stop.title': 'Отключить сводки',
+    'stop.body': (p: { email: string }) =>
+      `Отключить ежедневные и еженедельные сводки для ${p.email}? Напоминания и уведомления будут приходить, как прежде.`,
+    'stop.button': 'Отключить сводки',
+    'stopped.title': 'Сводки отключены',
+    'stopped.body': (p: { email: string }) => `На адрес ${p.email} сводки больше приходить не будут.`,
+  },
+  kk: {
+    locale: 'kk',
+    subjectDaily: (p: { count: number; date: string }) =>
+      `courtbell күнделікті шолуы, ${p.date}: ${p.count} оқиға`,
+    subjectWeekly: (p: { count: number; date: string }) =>
+      `courtbell апталық шолуы, ${p.date} бастап: ${p.count} оқиға`,
+    greeting: (p: { name: string | null }) => (p.name ? `Құрметті ${p.name}!` : 'Сәлеметсіз бе!'),
+    leadDaily: (p: { from: string; to: string }) =>
+      `Алдағы 7 күнде Сіздің істеріңіз бойынша күтілетін оқиғалар (${p.from} – ${p.to}).`,
+    leadWeekly: (p: { from: string; to: string }) =>
+      `Алдағы 14 күнде Сіздің істеріңіз бойынша күтілетін оқиғалар (${p.from} – ${p.to}).`,
+    hearing: 'Сот отырысы',
+    deadline: 'Мерзім',
+    moved: 'Ауыстырылды',
+    cancelled: 'Болдырылмады',
+    decided: 'Шешім шығарылды',
+    timeNotAnnounced: 'уақыты әлі жарияланған жоқ',
+    courtTime: (p: { time: string; zone: string }) => `${p.time} (${p.zone})`,
+    yourTime: (p: { time: string }) => `Сіздің уақытыңыз бойынша: ${p.time}`,
+    dueBy: (p: { date: string }) => `аяқталу күні: ${p.date}`,
+    caseNumber: (p: { number: string }) => `Іс № ${p.number}`,
+    location: (p: { place: string }) => `Орны: ${p.place}`,
+    footer: 'Бұл шолуды courtbell баптауларында сұрағаныңыз үшін алып отырсыз.',
+    stopDigests: 'Шолуларды тоқтату',
+    preferences: 'Сіздің баптауларыңыз',
+    'stop.title': 'Шолуларды тоқтату',
+    'stop.body': (p: { email: string }) =>
+      `${p.email} мекенжайына күнделікті және апталық шолулар жіберуді тоқтату керек пе? Еске салғыштар мен хабарламалар бұрынғыдай келе береді.`,
+    'stop.button': 'Шолуларды тоқтату',
+    'stopped.title': 'Шолулар тоқтатылды',
+    'stopped.body': (p: { email: string }) => `${p.email} мекенжайына шолулар енді жіберілмейді.`,
   },
 } as const
 export type DigestLanguage = keyof typeof digestMessages

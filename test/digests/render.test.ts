@@ -88,3 +88,22 @@ describe('the digest email', () => {
     expect(digestView({ ...snapshot, frequency: 'weekly' }, { stopUrl }).lead).toContain('next 14 days')
   })
 })
+
+describe('a digest in the subscriber language', () => {
+  it('speaks Russian and Kazakh, with the month names ICU gives, and Russian plurals', () => {
+    const ru = renderDigest(digestView(snapshot, { stopUrl: 'https://courtbell.test/s', lang: 'ru' }))
+    const month = (locale: string) =>
+      new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', timeZone: 'UTC' })
+        .format(new Date('2026-12-14T12:00:00Z'))
+        .replace(/\d+\s*/, '')
+    expect(month('ru')).toBe('декабря')
+    expect(ru.text).toContain(month('ru'))
+    expect(ru.subject).toMatch(/^Ежедневная сводка courtbell, .*: \d+ (событие|события|событий)$/)
+    expect(ru.text).toContain('Судебное заседание')
+    const kk = renderDigest(digestView(snapshot, { stopUrl: 'https://courtbell.test/s', lang: 'kk' }))
+    expect(kk.text).toContain('желтоқсан')
+    expect(kk.text).toContain('Сот отырысы')
+    expect(Object.keys(digestMessages.ru).sort()).toEqual(Object.keys(digestMessages.en).sort())
+    expect(Object.keys(digestMessages.kk).sort()).toEqual(Object.keys(digestMessages.en).sort())
+  })
+})

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { QUEUE_NAMES } from '../../src/platform/queues.js'
 import { ADMIN_KEY, type Harness, startHarness } from '../helpers/harness.js'
 
 /** /admin/queues: Bull Board behind HTTP Basic auth, an admin key as the password. */
