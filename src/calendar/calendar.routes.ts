@@ -76,7 +76,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{
   )
 
   app.get(
-    '/calendar/:file',
+    '/calendar/:token.ics',
     {
       config: { access: 'public' },
       schema: {
@@ -85,17 +85,17 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{
         description:
           "The feedUrl of a subscription, `<token>.ics`: what it follows (its hearing and the deadlines that hearing triggers, or its case's hearings and deadlines). No key: the signed token only reads this feed. 404 once the subscription is unsubscribed or deleted, and for a token that is not valid.",
         params: Type.Object({
-          file: Type.String({ minLength: 5, maxLength: 1000, description: '<token>.ics' }),
+          token: Type.String({ minLength: 1, maxLength: 1000, description: 'the signed feed token' }),
         }),
         response: { ...responses, ...notFoundAs('No such feed (or no longer)') },
       },
     },
     async (req, reply) => {
-      const id = feeds.subscriptionOfFeed(req.params.file)
+      const id = feeds.subscriptionOfFeed(req.params.token)
       const sub = id === undefined ? undefined : await subscriptions.get(id)
       // A pending subscription's feed starts working once it is confirmed.
       const body = sub?.status === 'active' ? await feeds.ofSubscription(sub) : undefined
-      if (body === undefined) throw notFound('Calendar feed', req.params.file)
+      if (body === undefined) throw notFound('Calendar feed', `${req.params.token}.ics`)
       return sendCalendar(req, reply, body, 'private, max-age=300')
     },
   )

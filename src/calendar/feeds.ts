@@ -91,11 +91,8 @@ export function createCalendarFeeds({
     feedUrl: (subscriptionId: string) =>
       `${publicBaseUrl}/calendar/${tokens.issue(subscriptionId, 'feed')}.ics`,
 
-    /** The subscription a feed's file name (`<token>.ics`) names, or undefined when it is not one of ours. */
-    subscriptionOfFeed(file: string): string | undefined {
-      if (!file.endsWith('.ics')) return undefined
-      return tokens.verify(file.slice(0, -'.ics'.length), 'feed')
-    },
+    /** The subscription a feed token names, or undefined when it is not one of ours. */
+    subscriptionOfFeed: (token: string): string | undefined => tokens.verify(token, 'feed'),
   }
 }
 export type CalendarFeeds = ReturnType<typeof createCalendarFeeds>

@@ -300,7 +300,7 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET',
-    path: '/calendar/:file',
+    path: '/calendar/:token.ics',
     access: 'public',
     ok: 200,
     build: async () => ({
