@@ -1,7 +1,7 @@
 import { splitJurisdiction } from '../court-calendar/holidays.js'
 import type { EventRecord } from '../events/event.js'
 import { notFound } from '../platform/errors.js'
-import { indexMember, memberId, type Store, saveIfUnchangedArgs, timeKey } from '../platform/store.js'
+import { indexMember, type Store, saveIfUnchangedArgs, timeKey } from '../platform/store.js'
 import { computationSpan } from './compute.js'
 import type { Deadline, DeadlineStatus } from './deadline.schema.js'
 
@@ -126,19 +126,8 @@ export function createDeadlineStore({ store }: { store: Store }) {
     },
 
     /** Ids of deadlines due at or after `from`, in due order, a batch at a time (for the reconciler). */
-    async *idsDueFrom(
-      from: string,
-      opts: { caseId?: string; batch?: number } = {},
-    ): AsyncGenerator<string[]> {
-      const index = keys.index(opts.caseId ? `case-deadlines:${opts.caseId}` : 'deadlines')
-      let min = `[${timeKey(from)}`
-      for (;;) {
-        const members = await redis.zrange(index, min, '+', 'BYLEX', 'LIMIT', 0, opts.batch ?? 500)
-        if (members.length === 0) return
-        yield members.map(memberId)
-        min = `(${members[members.length - 1]}`
-      }
-    },
+    idsDueFrom: (from: string, opts: { caseId?: string; batch?: number } = {}) =>
+      store.idsFrom(opts.caseId ? `case-deadlines:${opts.caseId}` : 'deadlines', from, opts.batch),
 
     /** Open computed deadlines of a rule. */
     idsByRule: (ruleId: string) => redis.smembers(byRule(ruleId)),

@@ -1,6 +1,6 @@
 import type { EventRecord } from '../events/event.js'
 import { notFound } from '../platform/errors.js'
-import { indexMember, memberId, type Store, saveIfUnchangedArgs, timeKey } from '../platform/store.js'
+import { indexMember, type Store, saveIfUnchangedArgs, timeKey } from '../platform/store.js'
 import type { Hearing, HearingStatus } from './hearing.schema.js'
 
 const byStart = (h: Pick<Hearing, 'id' | 'startsAtUtc'>) => indexMember(timeKey(h.startsAtUtc), h.id)
@@ -54,19 +54,8 @@ export function createHearingStore({ store }: { store: Store }) {
     },
 
     /** Ids of hearings starting at or after `from`, in start order, a batch at a time (for the reconciler). */
-    async *idsStartingFrom(
-      from: string,
-      opts: { caseId?: string; batch?: number } = {},
-    ): AsyncGenerator<string[]> {
-      const index = keys.index(opts.caseId ? `case-hearings:${opts.caseId}` : 'hearings')
-      let min = `[${timeKey(from)}`
-      for (;;) {
-        const members = await redis.zrange(index, min, '+', 'BYLEX', 'LIMIT', 0, opts.batch ?? 500)
-        if (members.length === 0) return
-        yield members.map(memberId)
-        min = `(${members[members.length - 1]}`
-      }
-    },
+    idsStartingFrom: (from: string, opts: { caseId?: string; batch?: number } = {}) =>
+      store.idsFrom(opts.caseId ? `case-hearings:${opts.caseId}` : 'hearings', from, opts.batch),
   }
 }
 export type HearingStore = ReturnType<typeof createHearingStore>

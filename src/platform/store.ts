@@ -61,7 +61,18 @@ export function createStore({ redis, keys }: { redis: Redis; keys: Keys }) {
     }
   }
 
-  return { redis, keys, get, getMany, page }
+  /** Ids in a time-ordered index from an instant on, a batch at a time (the reconciler walks them all). */
+  async function* idsFrom(index: string, from: string, batch = 500): AsyncGenerator<string[]> {
+    let min = `[${timeKey(from)}`
+    for (;;) {
+      const members = await redis.zrange(keys.index(index), min, '+', 'BYLEX', 'LIMIT', 0, batch)
+      if (members.length === 0) return
+      yield members.map(memberId)
+      min = `(${members[members.length - 1]}`
+    }
+  }
+
+  return { redis, keys, get, getMany, page, idsFrom }
 }
 export type Store = ReturnType<typeof createStore>
 
