@@ -95,7 +95,9 @@ describe('digests with two worker processes', () => {
       ),
     )
     expect(recorded.every((d) => d.status === 'succeeded')).toBe(true)
-    // Both processes planned digests meanwhile: once-only held with two planners and two consumers.
-    for (const p of processes) expect(logged(p, 'digest pass').length).toBeGreaterThan(0)
+    // Both processes ran the whole time as planners and consumers; the pass lock lets one plan at a time, so
+    // which of them logged a pass is a race: at least one did, and both are still alive.
+    expect(processes.flatMap((p) => logged(p, 'digest pass')).length).toBeGreaterThan(0)
+    for (const p of processes) expect(p.proc.exitCode).toBeNull()
   })
 })
